@@ -1,0 +1,164 @@
+"""Compiled forward pass, backward pass, training epoch and prediction.
+
+Activations and deltas of all layers live in two flat workspaces allocated once
+per fit; each layer's block is a reshaped slice.  Dense inputs go through BLAS
+(``np.dot(a, b, out)``); CSR inputs through the row kernels below.  Sparse and
+dense share one specialisation: the unused representation is passed empty.
+"""
+
+import numpy as np
+from numba import njit
+
+from ._activations import bias_activate, multiply_derivative
+from ._losses import loss_and_delta
+from ._optimizers import optimizer_step
+
+
+@njit(cache=True, inline="always")
+def _block(ws, offsets, units, k, n):
+    start = offsets[k]
+    return ws[start : start + n * units[k]].reshape((n, units[k]))
+
+
+@njit(cache=True, inline="always")
+def _coef(params, units, coef_offsets, i):
+    start = coef_offsets[i]
+    return params[start : start + units[i] * units[i + 1]].reshape((units[i], units[i + 1]))
+
+
+@njit(cache=True, inline="always")
+def _intercept(params, units, intercept_offsets, i):
+    start = intercept_offsets[i]
+    return params[start : start + units[i + 1]]
+
+
+@njit(cache=True)
+def _input_dot(Xd, data, indices, indptr, rows, sparse, W, out):
+    """``out = X[rows] @ W`` for CSR input, ``out = Xd @ W`` for dense."""
+    if not sparse:
+        np.dot(Xd, W, out)
+        return
+    out[:] = 0.0
+    m = W.shape[1]
+    for r in range(rows.shape[0]):
+        row = rows[r]
+        for k in range(indptr[row], indptr[row + 1]):
+            c = indices[k]
+            v = data[k]
+            for j in range(m):
+                out[r, j] += v * W[c, j]
+
+
+@njit(cache=True)
+def _input_tdot(Xd, data, indices, indptr, rows, sparse, D, out):
+    """``out = X[rows].T @ D`` for CSR input, ``out = Xd.T @ D`` for dense."""
+    if not sparse:
+        np.dot(Xd.T, D, out)
+        return
+    out[:] = 0.0
+    m = D.shape[1]
+    for r in range(rows.shape[0]):
+        row = rows[r]
+        for k in range(indptr[row], indptr[row + 1]):
+            c = indices[k]
+            v = data[k]
+            for j in range(m):
+                out[c, j] += v * D[r, j]
+
+
+@njit(cache=True)
+def forward(params, units, coef_offsets, intercept_offsets, act_offsets,
+            Xd, data, indices, indptr, rows, sparse, n, acts, hidden, out_act):
+    """Fill the activation blocks of ``n`` samples; return the output block."""
+    n_weights = units.shape[0] - 1
+    A = _block(acts, act_offsets, units, 1, n)
+    for i in range(n_weights):
+        W = _coef(params, units, coef_offsets, i)
+        b = _intercept(params, units, intercept_offsets, i)
+        A = _block(acts, act_offsets, units, i + 1, n)
+        if i == 0:
+            _input_dot(Xd, data, indices, indptr, rows, sparse, W, A)
+        else:
+            np.dot(_block(acts, act_offsets, units, i, n), W, A)
+        bias_activate(out_act if i == n_weights - 1 else hidden, A, b)
+    return A
+
+
+@njit(cache=True)
+def loss_grad(params, grads, units, coef_offsets, intercept_offsets, n_coefs, act_offsets,
+              Xd, data, indices, indptr, rows, sparse, Y, sw, n, acts, deltas,
+              hidden, out_act, loss, alpha, eps):
+    """Loss of ``n`` samples at ``params`` and its gradient, written into ``grads``.
+
+    The loss is the weighted mean data loss plus ``alpha / 2 * ||W||^2``, both
+    divided by the weight sum, as in scikit-learn.  A batch whose weights sum
+    to zero contributes nothing: its loss and gradient are 0.
+    """
+    sw_sum = 0.0
+    for i in range(n):
+        sw_sum += sw[i]
+    if sw_sum == 0.0:
+        grads[:] = 0.0
+        return 0.0
+    n_weights = units.shape[0] - 1
+    P = forward(params, units, coef_offsets, intercept_offsets, act_offsets,
+                Xd, data, indices, indptr, rows, sparse, n, acts, hidden, out_act)
+    D = _block(deltas, act_offsets, units, n_weights, n)
+    value = loss_and_delta(loss, P, Y, sw, eps, D)
+    sq = 0.0
+    for k in range(n_coefs):
+        sq += params[k] * params[k]
+    value = (value + 0.5 * alpha * sq) / sw_sum
+
+    for i in range(n_weights - 1, -1, -1):
+        D = _block(deltas, act_offsets, units, i + 1, n)
+        W = _coef(params, units, coef_offsets, i)
+        G = _coef(grads, units, coef_offsets, i)
+        if i == 0:
+            _input_tdot(Xd, data, indices, indptr, rows, sparse, D, G)
+        else:
+            np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
+        G += alpha * W
+        G /= sw_sum
+        g = _intercept(grads, units, intercept_offsets, i)
+        g[:] = 0.0
+        for r in range(n):
+            g += D[r]
+        g /= sw_sum
+        if i > 0:
+            D_prev = _block(deltas, act_offsets, units, i, n)
+            np.dot(D, W.T, D_prev)
+            multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev)
+    return value
+
+
+@njit(cache=True)
+def run_epoch(params, grads, state, t, hyper, solver,
+              units, coef_offsets, intercept_offsets, n_coefs, act_offsets,
+              X, data, indices, indptr, sparse, Y, sw, order, batch_size,
+              Xb, Yb, swb, rows, acts, deltas, hidden, out_act, loss, alpha, eps):
+    """One pass over the samples in ``order``: forward, backward and update per batch.
+
+    Returns ``(sum of batch loss * batch length, new optimizer step count)``.
+    """
+    n_samples = order.shape[0]
+    total = 0.0
+    for start in range(0, n_samples, batch_size):
+        n = min(batch_size, n_samples - start)
+        weight = 0.0
+        for r in range(n):
+            s = order[start + r]
+            rows[r] = s
+            if not sparse:
+                Xb[r] = X[s]
+            Yb[r] = Y[s]
+            swb[r] = sw[s]
+            weight += sw[s]
+        if weight == 0.0:
+            continue  # a batch of zero-weight samples carries no gradient
+        value = loss_grad(params, grads, units, coef_offsets, intercept_offsets, n_coefs,
+                          act_offsets, Xb[:n], data, indices, indptr, rows[:n], sparse,
+                          Yb[:n], swb[:n], n, acts, deltas, hidden, out_act, loss, alpha, eps)
+        total += value * n
+        t = optimizer_step(solver, params, grads, state, t, hyper)
+    return total, t

@@ -1,0 +1,1275 @@
+"""Multi-layer perceptron estimators with scikit-learn's API and semantics.
+
+The estimators are thin: they validate input, own the fitted state (one flat
+parameter buffer, optimizer state as plain arrays) and run the Python side of
+training between epochs (early stopping, schedules, verbose output).  The
+numerics are in the compiled kernels of :mod:`skmlp._engine`.
+"""
+
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    is_classifier,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d, shuffle
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _engine
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._layout import Layout
+from ._losses import LOSSES
+from ._optimizers import SGD, SOLVERS, STATE_ROWS, hyperparameters
+
+_STOCHASTIC_SOLVERS = tuple(SOLVERS)
+
+# Rows per block when predicting, so the activation workspace stays bounded.
+_PREDICT_BLOCK_ELEMENTS = 1 << 22
+
+
+class _EngineInput:
+    """X in the form the kernels take: dense C array or CSR arrays, the other empty."""
+
+    def __init__(self, X, dtype):
+        n_features = X.shape[1]
+        self.sparse = sp.issparse(X)
+        if self.sparse:
+            X = sp.csr_matrix(X, dtype=dtype)
+            self.dense = np.empty((0, n_features), dtype=dtype)
+            self.data = np.ascontiguousarray(X.data, dtype=dtype)
+            self.indices = np.ascontiguousarray(X.indices, dtype=np.int64)
+            self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+        else:
+            # Kernels read X only, but a writeable C array keeps a single
+            # compiled specialisation (read-only arrays are a distinct type).
+            self.dense = np.require(X, dtype=dtype, requirements=["C", "W"])
+            self.data = np.empty(0, dtype=dtype)
+            self.indices = np.empty(0, dtype=np.int64)
+            self.indptr = np.zeros(1, dtype=np.int64)
+        self.n_samples = X.shape[0]
+
+    def args(self):
+        return self.data, self.indices, self.indptr
+
+    def rows_view(self, start, stop):
+        """The dense rows ``start:stop`` (or an empty block for sparse input)."""
+        return self.dense if self.sparse else self.dense[start:stop]
+
+
+def _check_lbfgs_result(result, max_iter):
+    """Warn like scikit-learn when L-BFGS stopped before converging; return n_iter."""
+    if result.status != 0:
+        message = result.message
+        if isinstance(message, bytes):
+            message = message.decode("latin1")
+        warnings.warn(
+            "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s\n\n"
+            "Increase the number of iterations to improve the convergence "
+            "(max_iter=%d).\nYou might also want to scale the data."
+            % (result.nit, result.status, message, max_iter),
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return min(result.nit, max_iter)
+
+
+class BaseMultilayerPerceptron(BaseEstimator, ABC):
+    """Base class for MLP classification and regression.
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+    ):
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # ------------------------------------------------------------------
+    # Fitted state: one flat buffer, coefs_ and intercepts_ as its views.
+
+    def _set_parameters(self, flat, layout):
+        self._params = flat
+        self._layout = layout
+        self.coefs_, self.intercepts_ = layout.views(flat)
+
+    def _sync_params(self):
+        """Return the flat buffer, repacking it if coefs_/intercepts_ were replaced.
+
+        Assigning new arrays to ``coefs_[i]`` (as scikit-learn allows) breaks
+        the views; the buffer is then rebuilt from the lists, which stay the
+        source of truth.
+        """
+        flat = self._params
+        expected_coefs, expected_intercepts = self._layout.views(flat)
+        current = list(self.coefs_) + list(self.intercepts_)
+        expected = expected_coefs + expected_intercepts
+        if len(current) == len(expected) and all(
+            isinstance(a, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            for a, b in zip(current, expected)
+        ):
+            return flat
+        coefs = [np.asarray(c) for c in self.coefs_]
+        units = [c.shape[0] for c in coefs] + [coefs[-1].shape[1]]
+        layout = Layout.from_units(units)
+        new = np.empty(layout.n_params, dtype=flat.dtype)
+        new_coefs, new_intercepts = layout.views(new)
+        for dst, src in zip(new_coefs + new_intercepts, coefs + list(self.intercepts_)):
+            dst[...] = src
+        self._set_parameters(new, layout)
+        return new
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "_params" in state:
+            self._sync_params()
+            state = dict(state, _params=self._params)
+            # The views are rebuilt on load; pickling them would store the
+            # parameters twice and lose the aliasing.
+            state.pop("coefs_", None)
+            state.pop("intercepts_", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_params" in state:
+            self._set_parameters(self._params, self._layout)
+
+    # ------------------------------------------------------------------
+    # Initialisation
+
+    def _validated_hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        for size in sizes:
+            if (
+                isinstance(size, (bool, np.bool_))
+                or not isinstance(size, (Integral, np.integer))
+                or size <= 0
+            ):
+                raise ValueError(
+                    "hidden_layer_sizes must be positive integers, got %s." % (sizes,)
+                )
+        return [int(s) for s in sizes]
+
+    def _initialize(self, y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+
+        if not is_classifier(self):
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        elif self._label_binarizer.y_type_ == "multiclass":
+            self.out_activation_ = "softmax"
+        else:
+            self.out_activation_ = "logistic"
+
+        layout = Layout.from_units(layer_units)
+        flat = np.empty(layout.n_params, dtype=dtype)
+        self._set_parameters(flat, layout)
+        # Glorot uniform; the draws are made in scikit-learn's order (per
+        # layer: weights then biases) so a random_state gives the same start.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for coef, intercept in zip(self.coefs_, self.intercepts_):
+            fan_in, fan_out = coef.shape
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coef[...] = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+            intercept[...] = self._random_state.uniform(-bound, bound, fan_out)
+        self._best_params = flat.copy()
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _codes(self):
+        loss = self.loss
+        if loss == "log_loss" and self.out_activation_ == "logistic":
+            loss = "binary_log_loss"
+        return (
+            HIDDEN_ACTIVATIONS[self.activation],
+            OUTPUT_ACTIVATIONS[self.out_activation_],
+            LOSSES[loss],
+        )
+
+    # ------------------------------------------------------------------
+    # Fitting
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden_layer_sizes = self._validated_hidden_layer_sizes()
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        dtype = X.dtype if first_pass else self._params.dtype
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+            if np.any(sample_weight < 0):
+                raise ValueError("Negative values in data passed to `sample_weight`.")
+            if not np.any(sample_weight > 0):
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
+        else:
+            sample_weight = np.ones(X.shape[0], dtype=dtype)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        y = np.ascontiguousarray(y, dtype=dtype)
+
+        layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
+        if not first_pass:
+            previous = [int(u) for u in self._layout.units]
+            if previous != layer_units:
+                raise ValueError(
+                    "The network shape %s does not match the fitted one %s; "
+                    "hidden_layer_sizes and the number of outputs must stay the "
+                    "same with warm_start=True or partial_fit."
+                    % (layer_units, previous)
+                )
+        self.n_outputs_ = y.shape[1]
+        self._random_state = check_random_state(self.random_state)
+
+        if first_pass:
+            self._initialize(y, layer_units, dtype)
+        else:
+            self._sync_params()
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(X, y, sample_weight, incremental)
+        else:
+            self._fit_lbfgs(X, y, sample_weight)
+
+        if not np.isfinite(self._params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _fit_lbfgs(self, X, y, sample_weight):
+        layout = self._layout
+        params = self._params
+        dtype = params.dtype
+        inp = _EngineInput(X, dtype)
+        n = inp.n_samples
+        grads = np.zeros_like(params)
+        acts = np.empty(layout.workspace_size(n), dtype=dtype)
+        deltas = np.empty_like(acts)
+        act_offsets = layout.act_offsets(n)
+        rows = np.arange(n, dtype=np.int64)
+        hidden, out_act, loss = self._codes()
+        alpha = float(self.alpha)
+        eps = float(np.finfo(dtype).eps)
+
+        def loss_and_gradient(x):
+            params[:] = x
+            value = _engine.loss_grad(
+                params, grads, layout.units, layout.coef_offsets,
+                layout.intercept_offsets, layout.n_coefs, act_offsets,
+                inp.dense, *inp.args(), rows, inp.sparse, y, sample_weight, n,
+                acts, deltas, hidden, out_act, loss, alpha, eps,
+            )  # fmt: skip
+            # A copy: the optimizer keeps the returned gradient between calls.
+            return value, grads.astype(np.float64)
+
+        callback = None
+        if self.verbose:
+            iteration = [0]
+
+            def callback(intermediate_result):
+                iteration[0] += 1
+                print("Iteration %d, loss = %.8f" % (iteration[0], intermediate_result.fun))
+
+        result = scipy.optimize.minimize(
+            loss_and_gradient,
+            params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+            callback=callback,
+        )
+        self.n_iter_ = _check_lbfgs_result(result, self.max_iter)
+        self.loss_ = float(result.fun)
+        params[:] = result.x
+
+    def _fit_stochastic(self, X, y, sample_weight, incremental):
+        layout = self._layout
+        params = self._params
+        dtype = params.dtype
+        solver = SOLVERS[self.solver]
+        if (
+            not incremental
+            or getattr(self, "_optimizer_solver", None) != self.solver
+            or getattr(self, "_optimizer_state", np.empty(0)).shape[-1] != layout.n_params
+        ):
+            self._optimizer_solver = self.solver
+            self._optimizer_state = np.zeros((STATE_ROWS[solver], layout.n_params), dtype)
+            self._optimizer_t = 0
+            self._learning_rate = float(self.learning_rate_init)
+
+        # early_stopping in partial_fit doesn't make sense
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        sample_weight_val = None
+        if early_stopping:
+            # don't stratify in multilabel classification
+            should_stratify = is_classifier(self) and self.n_outputs_ == 1
+            stratify = y if should_stratify else None
+            X_train, X_val, y_train, y_val, sw_train, sample_weight_val = train_test_split(
+                X,
+                y,
+                sample_weight,
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(
+                    y_val.ravel() if self.n_outputs_ == 1 else y_val
+                )
+            elif self.n_outputs_ == 1:
+                y_val = y_val.ravel()
+        else:
+            X_train, y_train, sw_train = X, y, sample_weight
+            X_val = y_val = None
+
+        inp = _EngineInput(X_train, dtype)
+        y_train = np.ascontiguousarray(y_train)
+        sw_train = np.ascontiguousarray(sw_train)
+        n_samples = inp.n_samples
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than "
+                    "sample size. It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        # Workspaces: allocated once, reused by every batch of every epoch.
+        grads = np.zeros_like(params)
+        acts = np.empty(layout.workspace_size(batch_size), dtype=dtype)
+        deltas = np.empty_like(acts)
+        act_offsets = layout.act_offsets(batch_size)
+        X_batch = np.empty((0 if inp.sparse else batch_size, X.shape[1]), dtype=dtype)
+        y_batch = np.empty((batch_size, self.n_outputs_), dtype=dtype)
+        sw_batch = np.empty(batch_size, dtype=dtype)
+        rows = np.empty(batch_size, dtype=np.int64)
+        hidden, out_act, loss = self._codes()
+        alpha = float(self.alpha)
+        eps = float(np.finfo(dtype).eps)
+        sample_idx = np.arange(n_samples, dtype=np.int64)
+
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                hyper = hyperparameters(
+                    self._learning_rate,
+                    self.momentum,
+                    self.nesterovs_momentum,
+                    self.beta_1,
+                    self.beta_2,
+                    self.epsilon,
+                )
+                total, self._optimizer_t = _engine.run_epoch(
+                    params, grads, self._optimizer_state, self._optimizer_t, hyper, solver,
+                    layout.units, layout.coef_offsets, layout.intercept_offsets,
+                    layout.n_coefs, act_offsets, inp.dense, *inp.args(), inp.sparse,
+                    y_train, sw_train, sample_idx, batch_size, X_batch, y_batch,
+                    sw_batch, rows, acts, deltas, hidden, out_act, loss, alpha, eps,
+                )  # fmt: skip
+                self.n_iter_ += 1
+                self.loss_ = total / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+
+                self._update_no_improvement_count(
+                    early_stopping, X_val, y_val, sample_weight_val
+                )
+                if solver == SGD and self.learning_rate == "invscaling":
+                    self._learning_rate = (
+                        float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
+                    )
+
+                if self._no_improvement_count > self.n_iter_no_change:
+                    # not better than last `n_iter_no_change` iterations by tol:
+                    # stop, or decrease the learning rate
+                    if early_stopping:
+                        msg = (
+                            "Validation score did not improve more than "
+                            "tol=%f for %d consecutive epochs."
+                            % (self.tol, self.n_iter_no_change)
+                        )
+                    else:
+                        msg = (
+                            "Training loss did not improve more than tol=%f"
+                            " for %d consecutive epochs."
+                            % (self.tol, self.n_iter_no_change)
+                        )
+                    if self._trigger_stopping(msg, solver):
+                        break
+                    self._no_improvement_count = 0
+
+                if incremental:
+                    break
+
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) "
+                        "reached and the optimization hasn't converged yet."
+                        % self.max_iter,
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        if early_stopping:
+            # restore best weights
+            params[:] = self._best_params
+
+    def _trigger_stopping(self, msg, solver):
+        """Stop, or with SGD's 'adaptive' schedule divide the learning rate by 5."""
+        if solver != SGD or self.learning_rate != "adaptive":
+            if self.verbose:
+                print(msg + " Stopping.")
+            return True
+        if self._learning_rate <= 1e-6:
+            if self.verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self._learning_rate /= 5.0
+        if self.verbose:
+            print(msg + " Setting learning rate to %f" % self._learning_rate)
+        return False
+
+    def _update_no_improvement_count(self, early_stopping, X, y, sample_weight):
+        if early_stopping:
+            # compute validation score (can be NaN), use that for stopping
+            val_score = self._score(X, y, sample_weight=sample_weight)
+            self.validation_scores_.append(val_score)
+            if self.verbose:
+                print("Validation score: %f" % self.validation_scores_[-1])
+            last_valid_score = self.validation_scores_[-1]
+            if last_valid_score < (self.best_validation_score_ + self.tol):
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if last_valid_score > self.best_validation_score_:
+                self.best_validation_score_ = last_valid_score
+                self._best_params[:] = self._params
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data. float32 input is trained in float32.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights. Each minibatch's loss is the weighted
+            mean over its samples.
+
+        Returns
+        -------
+        self : object
+            Returns a trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic"
+                " optimizers. %s is not stochastic." % self.solver
+            )
+        return True
+
+    # ------------------------------------------------------------------
+    # Prediction
+
+    def _forward_pass_fast(self, X, check_input=True):
+        """Output-layer activations for X (probabilities or predicted values)."""
+        if check_input:
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
+        params = self._sync_params()
+        layout = self._layout
+        dtype = params.dtype
+        inp = _EngineInput(X, dtype)
+        n = inp.n_samples
+        out = np.empty((n, int(layout.units[-1])), dtype=dtype)
+        block = max(1, min(n, _PREDICT_BLOCK_ELEMENTS // int(layout.units[1:].sum())))
+        acts = np.empty(layout.workspace_size(block), dtype=dtype)
+        act_offsets = layout.act_offsets(block)
+        hidden, out_act, _ = self._codes()
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            rows = np.arange(start, stop, dtype=np.int64)
+            out[start:stop] = _engine.forward(
+                params, layout.units, layout.coef_offsets, layout.intercept_offsets,
+                act_offsets, inp.rows_view(start, stop), *inp.args(), rows,
+                inp.sparse, stop - start, acts, hidden, out_act,
+            )  # fmt: skip
+        return out
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        """Private score method without input validation."""
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_PARAMETERS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element represents the number of neurons in the ith
+        hidden layer. An empty tuple gives a network with no hidden layer.
+
+    activation : {{'identity', 'logistic', 'tanh', 'relu'}}, default='relu'
+        Activation function for the hidden layers.
+
+        - 'identity', no-op activation, returns f(x) = x
+        - 'logistic', the logistic sigmoid, returns f(x) = 1 / (1 + exp(-x))
+        - 'tanh', the hyperbolic tangent, returns f(x) = tanh(x)
+        - 'relu', the rectified linear unit, returns f(x) = max(0, x)
+
+    solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
+        The solver for weight optimization.
+
+        - 'lbfgs' is a quasi-Newton method (SciPy's L-BFGS-B) working
+          directly on the flat parameter buffer.
+        - 'sgd' refers to stochastic gradient descent with momentum.
+        - 'adam' refers to the stochastic optimizer of Kingma and Ba.
+
+        'adam' works well on relatively large datasets (thousands of samples
+        or more); for small datasets 'lbfgs' can converge faster and better.
+
+    alpha : float, default=0.0001
+        Strength of the L2 regularization term. The term is divided by the
+        sum of sample weights of the batch (the batch size without weights)
+        when added to the loss.
+
+    batch_size : int or 'auto', default='auto'
+        Size of minibatches for stochastic optimizers. When set to 'auto',
+        ``batch_size=min(200, n_samples)``. Not used by 'lbfgs'.
+
+    learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
+        Learning rate schedule for weight updates. Only used when
+        ``solver='sgd'``.
+
+        - 'constant' keeps ``learning_rate_init``.
+        - 'invscaling' sets the rate after each epoch to
+          ``learning_rate_init / pow(t_ + 1, power_t)``.
+        - 'adaptive' keeps ``learning_rate_init`` as long as training loss
+          keeps decreasing; each time ``n_iter_no_change`` consecutive epochs
+          fail to decrease the training loss (or increase the validation
+          score with early stopping) by at least ``tol``, the learning rate is
+          divided by 5.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate. Only used when solver='sgd' or 'adam'.
+
+    power_t : float, default=0.5
+        The exponent for inverse scaling learning rate. Only used when
+        ``solver='sgd'`` and ``learning_rate='invscaling'``.
+
+    max_iter : int, default=200
+        Maximum number of iterations. For stochastic solvers ('sgd', 'adam')
+        this is the number of epochs, not of gradient steps.
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each iteration. Only used when
+        solver='sgd' or 'adam'.
+
+    random_state : int, RandomState instance or None, default=None
+        Determines random number generation for weights and bias
+        initialization, the train-validation split with early stopping, and
+        batch sampling. Pass an int for reproducible results across calls.
+        The same integer gives the same initial weights, split and batches as
+        scikit-learn's estimator.
+
+    tol : float, default=1e-4
+        Tolerance for the optimization. When the loss or score is not
+        improving by at least ``tol`` for ``n_iter_no_change`` consecutive
+        iterations, unless ``learning_rate`` is 'adaptive', convergence is
+        considered to be reached and training stops. For 'lbfgs' it is the
+        projected-gradient tolerance.
+
+    verbose : bool, default=False
+        Whether to print progress messages to stdout.
+
+    warm_start : bool, default=False
+        When set to True, reuse the solution of the previous call to fit as
+        initialization, otherwise erase the previous solution. As in
+        scikit-learn, the optimizer state (momentum, Adam moments) is reset by
+        each call to fit; :meth:`partial_fit` keeps it.
+
+    momentum : float, default=0.9
+        Momentum for gradient descent update, in [0, 1]. Only used when
+        solver='sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum. Only used when solver='sgd' and
+        momentum > 0.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data and
+        stop when the validation score does not improve by at least ``tol``
+        for ``n_iter_no_change`` consecutive epochs. The weights of the epoch
+        with the best validation score are restored at the end. {stratified}
+        Only effective when solver='sgd' or 'adam'.
+
+    validation_fraction : float, default=0.1
+        The proportion of training data to set aside as validation set for
+        early stopping. Only used if early_stopping is True.
+
+    beta_1 : float, default=0.9
+        Exponential decay rate for estimates of first moment vector in adam,
+        in [0, 1). Only used when solver='adam'.
+
+    beta_2 : float, default=0.999
+        Exponential decay rate for estimates of second moment vector in adam,
+        in [0, 1). Only used when solver='adam'.
+
+    epsilon : float, default=1e-8
+        Value for numerical stability in adam. Only used when solver='adam'.
+
+    n_iter_no_change : int, default=10
+        Maximum number of epochs to not meet ``tol`` improvement. Only
+        effective when solver='sgd' or 'adam'.
+
+    max_fun : int, default=15000
+        Only used when solver='lbfgs'. Maximum number of loss function calls.
+        The solver iterates until convergence (determined by 'tol'), the
+        number of iterations reaches max_iter, or this number of loss
+        function calls."""
+
+_ATTRIBUTES_DOC = """
+    loss_ : float
+        The current loss computed with the loss function.
+
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting. None with
+        ``early_stopping=True``; see ``best_validation_score_`` then. Only set
+        by the stochastic solvers.
+
+    loss_curve_ : list of shape (`n_iter_`,)
+        The ith element is the mean training loss of the ith epoch. Only set
+        by the stochastic solvers.
+
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        The score ({score}) on the held-out validation set at each epoch.
+        Only set with ``early_stopping=True``, otherwise None.
+
+    best_validation_score_ : float or None
+        The best validation score ({score}). Only set with
+        ``early_stopping=True``, otherwise None.
+
+    t_ : int
+        The number of training samples seen by the solver during fitting.
+
+    coefs_ : list of shape (n_layers - 1,)
+        The ith element is the weight matrix of layer i, a view into one
+        flat parameter buffer shared with ``intercepts_``.
+
+    intercepts_ : list of shape (n_layers - 1,)
+        The ith element is the bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    n_iter_ : int
+        The number of iterations the solver has run.
+
+    n_layers_ : int
+        Number of layers.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation function."""
+
+_NOTES_DOC = """
+    The training epoch (every minibatch's forward pass, backward pass and
+    optimizer step) runs as one compiled call; Python runs only between epochs.
+    float32 input is trained and predicted in float32 by every solver.
+
+    Every loss is summed over outputs and averaged over samples. For a single
+    output this equals scikit-learn's loss; for multi-output regression with
+    squared error, scikit-learn reports the mean over outputs while using the
+    gradient of the sum, and here ``loss_`` is the sum that is optimized."""
+
+
+class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+    __doc__ = f"""Multi-layer Perceptron classifier.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    same parameters, attributes and training semantics, compiled training.
+    It optimizes the log-loss function using L-BFGS or stochastic gradient
+    descent.
+
+    Parameters
+    ----------{_PARAMETERS_DOC.format(
+        stratified="The split is stratified, except in a multilabel setting.")}
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels for each output.
+{_ATTRIBUTES_DOC.format(score="accuracy")}
+
+    See Also
+    --------
+    MLPRegressor : Multi-layer Perceptron regressor.
+    sklearn.neural_network.MLPClassifier : The reference implementation.
+
+    Notes
+    -----{_NOTES_DOC}
+
+    Examples
+    --------
+    >>> from skmlp import MLPClassifier
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> X, y = make_classification(n_samples=100, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y,
+    ...                                                     random_state=1)
+    >>> clf = MLPClassifier(random_state=1, max_iter=300).fit(X_train, y_train)
+    >>> clf.predict_proba(X_test[:1]).shape
+    (1, 2)
+    >>> clf.predict(X_test[:5]).shape
+    (5,)
+    >>> clf.score(X_test, y_test) > 0.8
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss="log_loss",
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+        )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+
+        # classes_ is (re)defined on a fresh fit; warm_start and partial_fit
+        # must see labels compatible with the previous call.
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        y = self._label_binarizer.transform(y)
+        return X, y
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(
+            X, y, sample_weight=sample_weight, score_function=accuracy_score
+        )
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit. Can be obtained via
+            `np.unique(y_all)`, where y_all is the target vector of the entire
+            dataset. Required on the first call to partial_fit and can be
+            omitted in the subsequent calls. `y` need not contain all labels
+            in `classes`.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        first_call = not hasattr(self, "classes_")
+        if first_call and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            classes = unique_labels(classes)
+            if not first_call and not np.array_equal(self.classes_, classes):
+                raise ValueError(
+                    "`classes=%r` is not the same as on last call "
+                    "to partial_fit, was: %r" % (classes, self.classes_)
+                )
+        if first_call:
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_log_proba(self, X):
+        """Return the log of probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted log-probability of the sample for each class in the
+            model, where classes are ordered as they are in `self.classes_`.
+            Equivalent to `log(predict_proba(X))`.
+        """
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted probability of the sample for each class in the
+            model, where classes are ordered as they are in `self.classes_`.
+        """
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+    __doc__ = f"""Multi-layer Perceptron regressor.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    same parameters, attributes and training semantics, compiled training.
+    It optimizes the squared error (or Poisson deviance) using L-BFGS or
+    stochastic gradient descent.
+
+    Parameters
+    ----------
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        The loss function to use when training the weights: half the squared
+        error, or half the Poisson deviance with a log link (exp output
+        activation), which requires ``y >= 0``.
+{_PARAMETERS_DOC.format(stratified="")}
+
+    Attributes
+    ----------{_ATTRIBUTES_DOC.format(score="R2")}
+
+    See Also
+    --------
+    MLPClassifier : Multi-layer Perceptron classifier.
+    sklearn.neural_network.MLPRegressor : The reference implementation.
+
+    Notes
+    -----{_NOTES_DOC}
+
+    Examples
+    --------
+    >>> from skmlp import MLPRegressor
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> X, y = make_regression(n_samples=200, n_features=20, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y,
+    ...                                                     random_state=1)
+    >>> regr = MLPRegressor(random_state=1, max_iter=2000, tol=0.1)
+    >>> regr.fit(X_train, y_train)
+    MLPRegressor(max_iter=2000, random_state=1, tol=0.1)
+    >>> regr.predict(X_test[:2]).shape
+    (2,)
+    >>> regr.score(X_test, y_test) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss=loss,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+        )
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(
+            X, y, sample_weight=sample_weight, score_function=r2_score
+        )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for "
+                "loss='poisson'."
+            )
+        return X, y
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
