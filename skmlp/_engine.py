@@ -67,8 +67,23 @@ def _input_tdot(Xd, data, indices, indptr, rows, sparse, D, out):
 
 
 @njit(cache=True)
-def forward(params, units, coef_offsets, intercept_offsets, act_offsets,
-            Xd, data, indices, indptr, rows, sparse, n, acts, hidden, out_act):
+def forward(
+    params,
+    units,
+    coef_offsets,
+    intercept_offsets,
+    act_offsets,
+    Xd,
+    data,
+    indices,
+    indptr,
+    rows,
+    sparse,
+    n,
+    acts,
+    hidden,
+    out_act,
+):
     """Fill the activation blocks of ``n`` samples; return the output block."""
     n_weights = units.shape[0] - 1
     A = _block(acts, act_offsets, units, 1, n)
@@ -85,9 +100,31 @@ def forward(params, units, coef_offsets, intercept_offsets, act_offsets,
 
 
 @njit(cache=True)
-def loss_grad(params, grads, units, coef_offsets, intercept_offsets, n_coefs, act_offsets,
-              Xd, data, indices, indptr, rows, sparse, Y, sw, n, acts, deltas,
-              hidden, out_act, loss, alpha, eps):
+def loss_grad(
+    params,
+    grads,
+    units,
+    coef_offsets,
+    intercept_offsets,
+    n_coefs,
+    act_offsets,
+    Xd,
+    data,
+    indices,
+    indptr,
+    rows,
+    sparse,
+    Y,
+    sw,
+    n,
+    acts,
+    deltas,
+    hidden,
+    out_act,
+    loss,
+    alpha,
+    eps,
+):
     """Loss of ``n`` samples at ``params`` and its gradient, written into ``grads``.
 
     The loss is the weighted mean data loss plus ``alpha / 2 * ||W||^2``, both
@@ -101,8 +138,23 @@ def loss_grad(params, grads, units, coef_offsets, intercept_offsets, n_coefs, ac
         grads[:] = 0.0
         return 0.0
     n_weights = units.shape[0] - 1
-    P = forward(params, units, coef_offsets, intercept_offsets, act_offsets,
-                Xd, data, indices, indptr, rows, sparse, n, acts, hidden, out_act)
+    P = forward(
+        params,
+        units,
+        coef_offsets,
+        intercept_offsets,
+        act_offsets,
+        Xd,
+        data,
+        indices,
+        indptr,
+        rows,
+        sparse,
+        n,
+        acts,
+        hidden,
+        out_act,
+    )
     D = _block(deltas, act_offsets, units, n_weights, n)
     value = loss_and_delta(loss, P, Y, sw, eps, D)
     sq = 0.0
@@ -133,10 +185,39 @@ def loss_grad(params, grads, units, coef_offsets, intercept_offsets, n_coefs, ac
 
 
 @njit(cache=True)
-def run_epoch(params, grads, state, t, hyper, solver,
-              units, coef_offsets, intercept_offsets, n_coefs, act_offsets,
-              X, data, indices, indptr, sparse, Y, sw, order, batch_size,
-              Xb, Yb, swb, rows, acts, deltas, hidden, out_act, loss, alpha, eps):
+def run_epoch(
+    params,
+    grads,
+    state,
+    t,
+    hyper,
+    solver,
+    units,
+    coef_offsets,
+    intercept_offsets,
+    n_coefs,
+    act_offsets,
+    X,
+    data,
+    indices,
+    indptr,
+    sparse,
+    Y,
+    sw,
+    order,
+    batch_size,
+    Xb,
+    Yb,
+    swb,
+    rows,
+    acts,
+    deltas,
+    hidden,
+    out_act,
+    loss,
+    alpha,
+    eps,
+):
     """One pass over the samples in ``order``: forward, backward and update per batch.
 
     Returns ``(sum of batch loss * batch length, new optimizer step count)``.
@@ -156,9 +237,31 @@ def run_epoch(params, grads, state, t, hyper, solver,
             weight += sw[s]
         if weight == 0.0:
             continue  # a batch of zero-weight samples carries no gradient
-        value = loss_grad(params, grads, units, coef_offsets, intercept_offsets, n_coefs,
-                          act_offsets, Xb[:n], data, indices, indptr, rows[:n], sparse,
-                          Yb[:n], swb[:n], n, acts, deltas, hidden, out_act, loss, alpha, eps)
+        value = loss_grad(
+            params,
+            grads,
+            units,
+            coef_offsets,
+            intercept_offsets,
+            n_coefs,
+            act_offsets,
+            Xb[:n],
+            data,
+            indices,
+            indptr,
+            rows[:n],
+            sparse,
+            Yb[:n],
+            swb[:n],
+            n,
+            acts,
+            deltas,
+            hidden,
+            out_act,
+            loss,
+            alpha,
+            eps,
+        )
         total += value * n
         t = optimizer_step(solver, params, grads, state, t, hyper)
     return total, t

@@ -34,9 +34,9 @@ class Layout:
         fan = units[:-1] * units[1:]
         coef_offsets = np.concatenate([[0], np.cumsum(fan)[:-1]]).astype(np.int64)
         n_coefs = int(fan.sum())
-        intercept_offsets = (
-            n_coefs + np.concatenate([[0], np.cumsum(units[1:])[:-1]])
-        ).astype(np.int64)
+        intercept_offsets = (n_coefs + np.concatenate([[0], np.cumsum(units[1:])[:-1]])).astype(
+            np.int64
+        )
         n_params = n_coefs + int(units[1:].sum())
         return cls(units, coef_offsets, intercept_offsets, n_params, n_coefs)
 

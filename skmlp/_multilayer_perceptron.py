@@ -243,9 +243,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 or not isinstance(size, (Integral, np.integer))
                 or size <= 0
             ):
-                raise ValueError(
-                    "hidden_layer_sizes must be positive integers, got %s." % (sizes,)
-                )
+                raise ValueError("hidden_layer_sizes must be positive integers, got %s." % (sizes,))
         return [int(s) for s in sizes]
 
     def _initialize(self, y, layer_units, dtype):
@@ -301,9 +299,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden_layer_sizes = self._validated_hidden_layer_sizes()
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._params.dtype
         if sample_weight is not None:
@@ -311,9 +307,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             if np.any(sample_weight < 0):
                 raise ValueError("Negative values in data passed to `sample_weight`.")
             if not np.any(sample_weight > 0):
-                raise ValueError(
-                    "Sample weights must contain at least one non-zero number."
-                )
+                raise ValueError("Sample weights must contain at least one non-zero number.")
         else:
             sample_weight = np.ones(X.shape[0], dtype=dtype)
         if y.ndim == 1:
@@ -327,8 +321,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 raise ValueError(
                     "The network shape %s does not match the fitted one %s; "
                     "hidden_layer_sizes and the number of outputs must stay the "
-                    "same with warm_start=True or partial_fit."
-                    % (layer_units, previous)
+                    "same with warm_start=True or partial_fit." % (layer_units, previous)
                 )
         self.n_outputs_ = y.shape[1]
         self._random_state = check_random_state(self.random_state)
@@ -498,9 +491,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
-                self._update_no_improvement_count(
-                    early_stopping, X_val, y_val, sample_weight_val
-                )
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
                 if solver == SGD and self.learning_rate == "invscaling":
                     self._learning_rate = (
                         float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
@@ -512,14 +503,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     if early_stopping:
                         msg = (
                             "Validation score did not improve more than "
-                            "tol=%f for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
+                            "tol=%f for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
                         )
                     else:
                         msg = (
                             "Training loss did not improve more than tol=%f"
-                            " for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
+                            " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
                         )
                     if self._trigger_stopping(msg, solver):
                         break
@@ -531,8 +520,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 if self.n_iter_ == self.max_iter:
                     warnings.warn(
                         "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet."
-                        % self.max_iter,
+                        "reached and the optimization hasn't converged yet." % self.max_iter,
                         ConvergenceWarning,
                     )
         except KeyboardInterrupt:
@@ -852,8 +840,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     descent.
 
     Parameters
-    ----------{_PARAMETERS_DOC.format(
-        stratified="The split is stratified, except in a multilabel setting.")}
+    ----------{
+        _PARAMETERS_DOC.format(
+            stratified="The split is stratified, except in a multilabel setting."
+        )
+    }
 
     Attributes
     ----------
@@ -1222,9 +1213,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return y_pred
 
     def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(
-            X, y, sample_weight=sample_weight, score_function=r2_score
-        )
+        return self._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -1241,8 +1230,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
-                "Some value(s) of y are negative which is not allowed for "
-                "loss='poisson'."
+                "Some value(s) of y are negative which is not allowed for loss='poisson'."
             )
         return X, y
 
