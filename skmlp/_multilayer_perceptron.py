@@ -1074,6 +1074,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         check_is_fitted(self)
         y_pred = self._forward_pass_fast(X)
+        # A saturated logistic or softmax output rounds to exactly 0 or 1;
+        # keep probabilities strictly inside (0, 1) so their logs are finite.
+        info = np.finfo(y_pred.dtype)
+        np.clip(y_pred, info.tiny, 1 - info.epsneg, out=y_pred)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:

@@ -1,0 +1,19 @@
+"""scikit-learn's estimator checks, with no expected failures declared."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmlp import MLPClassifier, MLPRegressor
+
+ESTIMATORS = [
+    MLPClassifier(),
+    MLPRegressor(),
+    MLPClassifier(solver="lbfgs"),
+    MLPRegressor(solver="lbfgs"),
+    MLPClassifier(solver="sgd"),
+    MLPRegressor(solver="sgd"),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
