@@ -1,0 +1,438 @@
+"""The compiled loss kernel against finite differences and scikit-learn's loss.
+
+``skmlp._engine.loss_grad`` returns the regularised loss of a batch and writes
+its gradient into a flat buffer; the solvers trust that gradient blindly.  Here
+the gradient is compared, in float64, with central finite differences of the
+loss returned by the same kernel, for every hidden activation, every loss (and
+output activation), with L2 regularisation, uniform and non-uniform sample
+weights, zero, one and two hidden layers, and dense and CSR input.  The loss
+value itself is compared with scikit-learn's definition
+(``sklearn.neural_network._base.LOSS_FUNCTIONS`` plus
+``0.5 * alpha * ||W||^2 / sum(sample_weight)``) computed from an independent
+NumPy forward pass.
+
+Accuracy criterion
+------------------
+The parameters are scikit-learn's initialisation after one SGD step, far from
+any stationary point (the largest gradient entry is asserted to exceed 1% of
+the loss).  With ``h = 1e-6`` the central difference
+``(L(p + h e_k) - L(p - h e_k)) / 2h`` has a truncation error of order
+``h^2 |L'''| ~ 1e-12`` and a rounding error of order
+``eps |L| / h ~ 2e-10 |L|``, so an exact analytic gradient agrees to ~1e-8:
+the largest errors observed are ~1e-8 globally and ~3e-8 per entry, 30-100x
+inside the required ``1e-6``.  Two criteria are applied:
+
+* the global one, ``||g - g_fd|| / ||g_fd|| <= 1e-6``;
+* a per-entry one, ``|g_k - g_fd_k| <= 1e-6 * max(|g_fd_k|, floor)`` with
+  ``floor = 1e-2 * max(||g_fd||_inf, |L|)``.  Without a floor, entries that
+  are (close to) zero -- dead ReLU units, weights of weakly used units --
+  would be held to an absolute accuracy far below the finite-difference
+  rounding noise of ~2e-10 |L|.  The floor makes the smallest absolute
+  tolerance ``1e-8 * max(||g_fd||_inf, |L|)``, ~50x that noise, while any
+  entry whose gradient is wrong by a millionth of its own size (or of 1% of
+  the largest entry) is caught individually instead of being drowned in the
+  global norm.
+
+For ReLU, every hidden pre-activation is checked to keep its sign under every
+``+-h`` perturbation, so no finite difference straddles the kink.
+
+The check is shown not to be vacuous: gradients with a relative error of
+1e-5, a single wrong entry, a missing L2 term or ignored sample weights all
+fail the same criterion.
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.neural_network._base import ACTIVATIONS, LOSS_FUNCTIONS
+from sklearn.preprocessing import LabelBinarizer
+
+from skmlp import MLPClassifier, MLPRegressor, _engine
+from skmlp._activations import HIDDEN_ACTIVATIONS
+from skmlp._losses import LOSSES
+from skmlp._multilayer_perceptron import _EngineInput
+
+STEP = 1e-6
+RTOL = 1e-6
+FLOOR_FRACTION = 1e-2
+ALPHA = 0.3
+N_SAMPLES = 30
+N_FEATURES = 4
+
+# (task, kernel loss name, number of outputs) for each loss / output setting.
+LOSS_CASES = {
+    "squared_error": ("regression", "squared_error", 1),
+    "squared_error_multioutput": ("regression", "squared_error", 3),
+    "poisson": ("poisson", "poisson", 1),
+    "log_loss_multiclass": ("multiclass", "log_loss", 3),
+    "binary_log_loss_binary": ("binary", "binary_log_loss", 1),
+    "binary_log_loss_multilabel": ("multilabel", "binary_log_loss", 3),
+}
+# Cases where the kernel's loss is scikit-learn's loss: all but multi-output
+# squared error, whose loss skmlp sums over outputs (documented in the Notes).
+SKLEARN_LOSS_CASES = [case for case in LOSS_CASES if case != "squared_error_multioutput"]
+
+HIDDEN_LAYER_SIZES = {"no_hidden": (), "one_hidden": (5,), "two_hidden": (4, 3)}
+
+# The hidden activation is unused without a hidden layer: test it once there.
+NETWORKS = [
+    (name, activation)
+    for name, sizes in HIDDEN_LAYER_SIZES.items()
+    for activation in (HIDDEN_ACTIVATIONS if sizes else ["identity"])
+]
+
+
+# ----------------------------------------------------------------------
+# Data, estimators and the kernel wrapper
+
+
+def make_problem(case, input_kind, weights, seed=0):
+    """Small data for ``case``: X (dense or CSR, ~40% zeros), y, sample weights."""
+    task, _, n_outputs = LOSS_CASES[case]
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(N_SAMPLES, N_FEATURES))
+    X[rng.uniform(size=X.shape) < 0.4] = 0.0
+    score = X @ rng.normal(size=(N_FEATURES, n_outputs)) + 0.3 * rng.normal(
+        size=(N_SAMPLES, n_outputs)
+    )
+    if task == "regression":
+        y = score
+    elif task == "poisson":
+        y = rng.poisson(np.exp(0.5 * score)).astype(np.float64)  # contains zeros
+    elif task == "multiclass":
+        y = np.array(["a", "b", "c"])[np.argmax(score, axis=1)]
+    else:  # binary (one column) or multilabel (three columns)
+        y = (score > 0).astype(np.int64)
+    if n_outputs == 1:
+        y = y.ravel()
+    if weights == "uniform":
+        sample_weight = np.ones(N_SAMPLES)
+    else:
+        sample_weight = rng.uniform(0.2, 3.0, size=N_SAMPLES)
+        sample_weight[::7] = 0.0  # zero weights must drop out of loss and gradient
+    if input_kind == "sparse":
+        X = sp.csr_matrix(X)
+    return X, y, sample_weight
+
+
+def make_estimator(case, hidden_layer_sizes, activation, random_state=0):
+    task = LOSS_CASES[case][0]
+    params = dict(
+        hidden_layer_sizes=hidden_layer_sizes,
+        activation=activation,
+        # One epoch of SGD is a single step on 30 samples: the parameters are
+        # scikit-learn's initialisation moved slightly, far from any stationary
+        # point, so the gradient is large compared with finite-difference noise.
+        solver="sgd",
+        max_iter=1,
+        alpha=ALPHA,
+        random_state=random_state,
+    )
+    if task in ("regression", "poisson"):
+        return MLPRegressor(loss="poisson" if task == "poisson" else "squared_error", **params)
+    return MLPClassifier(**params)
+
+
+def target_matrix(est, y):
+    """The 2-D float64 target the kernel sees (one-hot / indicator for classifiers)."""
+    if isinstance(est, MLPClassifier):
+        Y = LabelBinarizer().fit(y).transform(y)
+    else:
+        Y = y.reshape(len(y), -1)
+    return np.ascontiguousarray(Y, dtype=np.float64)
+
+
+class KernelLoss:
+    """``loss(params)`` and ``grad(params)`` of a fitted estimator's network.
+
+    Evaluates ``skmlp._engine.loss_grad`` on fixed ``X``, ``Y`` and sample
+    weights exactly as ``_fit_lbfgs`` does, at any flat parameter vector.
+    """
+
+    def __init__(self, est, X, Y, sample_weight):
+        self.layout = est._layout
+        self.codes = est._codes()
+        self.alpha = float(est.alpha)
+        self.eps = float(np.finfo(np.float64).eps)
+        self.inp = _EngineInput(X, np.float64)
+        self.n = self.inp.n_samples
+        self.Y = np.ascontiguousarray(Y, dtype=np.float64)
+        self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        self.acts = np.empty(self.layout.workspace_size(self.n))
+        self.deltas = np.empty_like(self.acts)
+        self.act_offsets = self.layout.act_offsets(self.n)
+        self.rows = np.arange(self.n, dtype=np.int64)
+        assert self.Y.shape == (self.n, int(self.layout.units[-1]))
+
+    def value_and_grad(self, params):
+        params = np.array(params, dtype=np.float64)
+        # NaN-filled: every entry of the gradient must be written by the kernel.
+        grads = np.full_like(params, np.nan)
+        layout = self.layout
+        hidden, out_act, loss = self.codes
+        value = _engine.loss_grad(
+            params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
+            layout.n_coefs, self.act_offsets, self.inp.dense, *self.inp.args(), self.rows,
+            self.inp.sparse, self.Y, self.sw, self.n, self.acts, self.deltas, hidden,
+            out_act, loss, self.alpha, self.eps,
+        )  # fmt: skip
+        return value, grads
+
+    def loss(self, params):
+        return self.value_and_grad(params)[0]
+
+    def grad(self, params):
+        return self.value_and_grad(params)[1]
+
+
+def setup_case(case, hidden, activation, input_kind, weights, random_state=0):
+    X, y, sample_weight = make_problem(case, input_kind, weights)
+    est = make_estimator(case, HIDDEN_LAYER_SIZES[hidden], activation, random_state)
+    est.fit(X, y, sample_weight=sample_weight)
+    kernel = KernelLoss(est, X, target_matrix(est, y), sample_weight)
+    return est, X, sample_weight, kernel
+
+
+# ----------------------------------------------------------------------
+# Independent reference: NumPy forward pass with scikit-learn's activations
+
+
+def reference_forward(params, layout, X, activation, out_activation):
+    """Return (output activations, list of hidden pre-activations)."""
+    coefs, intercepts = layout.views(np.asarray(params, dtype=np.float64))
+    A = X
+    pre_activations = []
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = np.asarray(A @ W) + b
+        last = i == len(coefs) - 1
+        if not last:
+            pre_activations.append(Z.copy())
+        ACTIVATIONS[out_activation if last else activation](Z)
+        A = Z
+    return A, pre_activations
+
+
+def relu_pattern(params, layout, X):
+    _, pre = reference_forward(params, layout, X, "relu", "identity")
+    return np.concatenate([(z > 0).ravel() for z in pre])
+
+
+# ----------------------------------------------------------------------
+# Finite differences and the accuracy criterion
+
+
+def finite_difference_gradient(loss, params, step=STEP):
+    fd = np.empty_like(params)
+    for k in range(params.size):
+        up = params.copy()
+        up[k] += step
+        down = params.copy()
+        down[k] -= step
+        # Divide by the representable step actually taken.
+        fd[k] = (loss(up) - loss(down)) / (up[k] - down[k])
+    return fd
+
+
+def entry_floor(fd, loss_value):
+    """Smallest magnitude an entry is held to 1e-6 relative accuracy at."""
+    return FLOOR_FRACTION * max(np.max(np.abs(fd)), abs(loss_value))
+
+
+def gradient_errors(grad, fd, loss_value):
+    """(global relative error, worst per-entry error relative to its tolerance scale)."""
+    global_error = np.linalg.norm(grad - fd) / np.linalg.norm(fd)
+    scale = np.maximum(np.abs(fd), entry_floor(fd, loss_value))
+    entry_error = np.max(np.abs(grad - fd) / scale)
+    return global_error, entry_error
+
+
+def passes_gradient_check(grad, fd, loss_value):
+    if not np.all(np.isfinite(grad)):
+        return False
+    global_error, entry_error = gradient_errors(grad, fd, loss_value)
+    return global_error <= RTOL and entry_error <= RTOL
+
+
+def assert_relu_kinks_not_crossed(params, layout, X, step=STEP):
+    """No hidden pre-activation changes sign under any +-step perturbation.
+
+    Otherwise the loss is not differentiable inside the finite-difference
+    stencil and the comparison is meaningless.
+    """
+    _, pre = reference_forward(params, layout, X, "relu", "identity")
+    margin = min(np.min(np.abs(z)) for z in pre)
+    assert margin > 100 * step, "a ReLU pre-activation is within %g of the kink" % margin
+    pattern = relu_pattern(params, layout, X)
+    for k in range(params.size):
+        for sign in (1.0, -1.0):
+            moved = params.copy()
+            moved[k] += sign * step
+            assert np.array_equal(relu_pattern(moved, layout, X), pattern)
+
+
+# ----------------------------------------------------------------------
+# Gradient checks
+
+
+@pytest.mark.parametrize("weights", ["uniform", "nonuniform"])
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+@pytest.mark.parametrize("case", list(LOSS_CASES))
+@pytest.mark.parametrize("hidden, activation", NETWORKS)
+def test_gradient_matches_central_finite_differences(hidden, activation, case, input_kind, weights):
+    est, X, _, kernel = setup_case(case, hidden, activation, input_kind, weights)
+    params = est._params.copy()
+    assert params.dtype == np.float64
+    if activation == "relu" and HIDDEN_LAYER_SIZES[hidden]:
+        assert_relu_kinks_not_crossed(params, est._layout, X)
+
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+
+    assert np.all(np.isfinite(grad))
+    # Only meaningful away from a stationary point.
+    assert np.max(np.abs(fd)) > 1e-2 * abs(value)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # ...and the same criterion is sharp enough to reject a 1e-5 relative error.
+    assert not passes_gradient_check(grad * (1 + 10 * RTOL), fd, value)
+
+
+@pytest.mark.parametrize("case", list(LOSS_CASES))
+def test_cases_use_the_intended_kernel_loss(case):
+    _, loss_name, n_outputs = LOSS_CASES[case]
+    est, _, _, kernel = setup_case(case, "one_hidden", "tanh", "dense", "uniform")
+    assert est._codes()[2] == LOSSES[loss_name]
+    assert est.n_outputs_ == n_outputs == kernel.Y.shape[1]
+
+
+def test_kernel_call_leaves_parameters_unchanged():
+    est, _, _, kernel = setup_case("log_loss_multiclass", "two_hidden", "tanh", "dense", "uniform")
+    params = est._params.copy()
+    before = params.copy()
+    kernel.value_and_grad(params)
+    np.testing.assert_array_equal(params, before)
+
+
+def test_kernel_loss_and_gradient_are_deterministic():
+    est, _, _, kernel = setup_case(
+        "binary_log_loss_multilabel", "two_hidden", "logistic", "sparse", "nonuniform"
+    )
+    value1, grad1 = kernel.value_and_grad(est._params)
+    value2, grad2 = kernel.value_and_grad(est._params)
+    assert value1 == value2
+    np.testing.assert_array_equal(grad1, grad2)
+
+
+@pytest.mark.parametrize("case", list(LOSS_CASES))
+def test_sparse_and_dense_input_give_the_same_loss_and_gradient(case):
+    est, X, sample_weight, sparse_kernel = setup_case(
+        case, "two_hidden", "tanh", "sparse", "nonuniform"
+    )
+    dense_kernel = KernelLoss(est, X.toarray(), sparse_kernel.Y, sample_weight)
+    sparse_value, sparse_grad = sparse_kernel.value_and_grad(est._params)
+    dense_value, dense_grad = dense_kernel.value_and_grad(est._params)
+    np.testing.assert_allclose(sparse_value, dense_value, rtol=1e-13)
+    np.testing.assert_allclose(sparse_grad, dense_grad, rtol=1e-12, atol=1e-14)
+
+
+# ----------------------------------------------------------------------
+# The check is not vacuous
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """Analytic and finite-difference gradients of one weighted, regularised case."""
+    est, _, _, kernel = setup_case(
+        "log_loss_multiclass", "two_hidden", "tanh", "dense", "nonuniform"
+    )
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    assert passes_gradient_check(grad, fd, value)
+    return SimpleNamespace(est=est, kernel=kernel, params=params, value=value, grad=grad, fd=fd)
+
+
+def test_gradient_check_rejects_a_relative_error_of_1e_5(reference):
+    wrong = reference.grad * (1 + 10 * RTOL)
+    assert not passes_gradient_check(wrong, reference.fd, reference.value)
+
+
+def test_gradient_check_rejects_a_single_wrong_small_entry(reference):
+    fd = reference.fd
+    floor = entry_floor(fd, reference.value)
+    k = np.argmin(np.abs(fd))
+    assert abs(fd[k]) <= floor
+    wrong = reference.grad.copy()
+    # Wrong by 1e-5 of the floor: below the global criterion's resolution,
+    # caught by the per-entry one.
+    wrong[k] += 10 * RTOL * floor
+    assert np.linalg.norm(wrong - fd) / np.linalg.norm(fd) < RTOL
+    assert not passes_gradient_check(wrong, fd, reference.value)
+
+
+def test_gradient_check_rejects_a_gradient_without_the_l2_term(reference):
+    n_coefs = reference.est._layout.n_coefs
+    wrong = reference.grad.copy()
+    wrong[:n_coefs] -= ALPHA * reference.params[:n_coefs] / reference.kernel.sw.sum()
+    assert not passes_gradient_check(wrong, reference.fd, reference.value)
+
+
+def test_gradient_check_rejects_a_gradient_that_ignores_sample_weights(reference):
+    kernel = reference.kernel
+    unweighted = KernelLoss(reference.est, kernel.inp.dense, kernel.Y, np.ones(kernel.n))
+    wrong = unweighted.grad(reference.params)
+    assert not passes_gradient_check(wrong, reference.fd, reference.value)
+
+
+# ----------------------------------------------------------------------
+# The loss value is scikit-learn's
+
+
+def sklearn_regularised_loss(est, params, X, Y, sample_weight, loss_name):
+    P, _ = reference_forward(params, est._layout, X, est.activation, est.out_activation_)
+    data_loss = LOSS_FUNCTIONS[loss_name](Y, P, sample_weight)
+    coefs, _ = est._layout.views(params)
+    l2 = sum(np.dot(W.ravel(), W.ravel()) for W in coefs)
+    return data_loss, 0.5 * ALPHA * l2 / np.sum(sample_weight)
+
+
+@pytest.mark.parametrize("weights", ["uniform", "nonuniform"])
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+@pytest.mark.parametrize("case", SKLEARN_LOSS_CASES)
+@pytest.mark.parametrize("hidden, activation", NETWORKS)
+def test_kernel_loss_equals_sklearn_loss_plus_l2_penalty(
+    hidden, activation, case, input_kind, weights
+):
+    est, X, sample_weight, kernel = setup_case(case, hidden, activation, input_kind, weights)
+    loss_name = LOSS_CASES[case][1]
+    params = est._params.copy()
+    data_loss, penalty = sklearn_regularised_loss(
+        est, params, X, kernel.Y, sample_weight, loss_name
+    )
+    # The L2 term is 1e6 times the tolerance: a missing or misscaled one fails.
+    assert penalty > 1e-6 * data_loss
+    np.testing.assert_allclose(kernel.loss(params), data_loss + penalty, rtol=1e-12)
+
+
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_multioutput_squared_error_loss_is_sum_over_outputs(input_kind):
+    """skmlp's documented choice: the loss optimized is summed, not averaged, over outputs."""
+    case = "squared_error_multioutput"
+    est, X, sample_weight, kernel = setup_case(case, "one_hidden", "tanh", input_kind, "nonuniform")
+    params = est._params.copy()
+    data_loss, penalty = sklearn_regularised_loss(
+        est, params, X, kernel.Y, sample_weight, "squared_error"
+    )
+    n_outputs = kernel.Y.shape[1]
+    np.testing.assert_allclose(kernel.loss(params), n_outputs * data_loss + penalty, rtol=1e-12)
+
+
+def test_lbfgs_reported_loss_is_the_kernel_loss_at_the_solution():
+    X, y, sample_weight = make_problem("binary_log_loss_binary", "dense", "nonuniform")
+    est = make_estimator("binary_log_loss_binary", (5,), "logistic")
+    est.set_params(solver="lbfgs", max_iter=50).fit(X, y, sample_weight=sample_weight)
+    kernel = KernelLoss(est, X, target_matrix(est, y), sample_weight)
+    np.testing.assert_allclose(est.loss_, kernel.loss(est._params), rtol=1e-12)
