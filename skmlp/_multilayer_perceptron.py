@@ -34,7 +34,7 @@ from . import _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._layout import Layout
 from ._losses import LOSSES
-from ._optimizers import SGD, SOLVERS, STATE_ROWS, hyperparameters
+from ._optimizers import LR, SGD, SOLVERS, STATE_ROWS, hyperparameters
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 
@@ -403,6 +403,23 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._optimizer_state = np.zeros((STATE_ROWS[solver], layout.n_params), dtype)
             self._optimizer_t = 0
             self._learning_rate = float(self.learning_rate_init)
+            # Like scikit-learn's optimizer objects, the settings are fixed when
+            # the optimizer starts: set_params between partial_fit calls does
+            # not reach a running optimizer.
+            self._optimizer_hyper = hyperparameters(
+                self.learning_rate_init,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+            )
+            self._optimizer_schedule = (
+                self.learning_rate,
+                float(self.learning_rate_init),
+                float(self.power_t),
+            )
+        lr_schedule, lr_init, power_t = self._optimizer_schedule
 
         # early_stopping in partial_fit doesn't make sense
         if self.early_stopping and incremental:
@@ -410,9 +427,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         early_stopping = self.early_stopping
         sample_weight_val = None
         if early_stopping:
-            # don't stratify in multilabel classification
-            should_stratify = is_classifier(self) and self.n_outputs_ == 1
-            stratify = y if should_stratify else None
+            # Stratify single-output classification (binary and multiclass),
+            # not multilabel.  scikit-learn documents the same but tests
+            # n_outputs_ == 1, which misses multiclass (one column per class).
+            stratify = None
+            if is_classifier(self) and self._label_binarizer.y_type_ == "binary":
+                stratify = y
+            elif is_classifier(self) and self._label_binarizer.y_type_ == "multiclass":
+                stratify = y.argmax(axis=1)
             X_train, X_val, y_train, y_val, sw_train, sample_weight_val = train_test_split(
                 X,
                 y,
@@ -469,14 +491,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             for _ in range(self.max_iter):
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
-                hyper = hyperparameters(
-                    self._learning_rate,
-                    self.momentum,
-                    self.nesterovs_momentum,
-                    self.beta_1,
-                    self.beta_2,
-                    self.epsilon,
-                )
+                hyper = self._optimizer_hyper
+                hyper[LR] = self._learning_rate
                 total, self._optimizer_t = _engine.run_epoch(
                     params, grads, self._optimizer_state, self._optimizer_t, hyper, solver,
                     layout.units, layout.coef_offsets, layout.intercept_offsets,
@@ -492,10 +508,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
                 self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
-                if solver == SGD and self.learning_rate == "invscaling":
-                    self._learning_rate = (
-                        float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
-                    )
+                if solver == SGD and lr_schedule == "invscaling":
+                    self._learning_rate = lr_init / (self.t_ + 1) ** power_t
 
                 if self._no_improvement_count > self.n_iter_no_change:
                     # not better than last `n_iter_no_change` iterations by tol:
@@ -510,7 +524,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                             "Training loss did not improve more than tol=%f"
                             " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
                         )
-                    if self._trigger_stopping(msg, solver):
+                    if self._trigger_stopping(msg, solver, lr_schedule):
                         break
                     self._no_improvement_count = 0
 
@@ -530,9 +544,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             # restore best weights
             params[:] = self._best_params
 
-    def _trigger_stopping(self, msg, solver):
+    def _trigger_stopping(self, msg, solver, lr_schedule):
         """Stop, or with SGD's 'adaptive' schedule divide the learning rate by 5."""
-        if solver != SGD or self.learning_rate != "adaptive":
+        if solver != SGD or lr_schedule != "adaptive":
             if self.verbose:
                 print(msg + " Stopping.")
             return True
@@ -727,8 +741,10 @@ _PARAMETERS_DOC = """
     warm_start : bool, default=False
         When set to True, reuse the solution of the previous call to fit as
         initialization, otherwise erase the previous solution. As in
-        scikit-learn, the optimizer state (momentum, Adam moments) is reset by
-        each call to fit; :meth:`partial_fit` keeps it.
+        scikit-learn, the optimizer (its state: momentum, Adam moments, current
+        learning rate; and its settings) starts afresh with each call to fit;
+        :meth:`partial_fit` continues it, so ``set_params`` between
+        ``partial_fit`` calls does not change a running optimizer.
 
     momentum : float, default=0.9
         Momentum for gradient descent update, in [0, 1]. Only used when
