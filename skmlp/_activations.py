@@ -6,7 +6,8 @@ in the table.
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import kernel, like
 
 IDENTITY = 0
 LOGISTIC = 1
@@ -27,61 +28,69 @@ OUTPUT_ACTIVATIONS = {
 }
 
 
-@njit(cache=True, inline="always")
-def _logistic(z):
-    # Two branches so that exp never overflows.
-    if z >= 0:
-        return 1.0 / (1.0 + np.exp(-z))
-    e = np.exp(z)
-    return e / (1.0 + e)
-
-
-@njit(cache=True)
+@kernel
 def bias_activate(code, Z, b):
     """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
     n, m = Z.shape
+    zero = like(Z, 0.0)
+    one = like(Z, 1.0)
     if code == SOFTMAX:
         for i in range(n):
-            zmax = -np.inf
+            zmax = Z[i, 0] + b[0]
             for j in range(m):
                 Z[i, j] += b[j]
-                if Z[i, j] > zmax:
-                    zmax = Z[i, j]
-            s = 0.0
+                zmax = max(zmax, Z[i, j])
+            s = zero
             for j in range(m):
                 Z[i, j] = np.exp(Z[i, j] - zmax)
                 s += Z[i, j]
             for j in range(m):
                 Z[i, j] /= s
-        return
-    for i in range(n):
-        for j in range(m):
-            z = Z[i, j] + b[j]
-            if code == IDENTITY:
-                Z[i, j] = z
-            elif code == LOGISTIC:
-                Z[i, j] = _logistic(z)
-            elif code == TANH:
-                Z[i, j] = np.tanh(z)
-            elif code == RELU:
-                Z[i, j] = z if z > 0 else 0.0
-            elif code == EXP:
-                Z[i, j] = np.exp(z)
+    elif code == IDENTITY:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] += b[j]
+    elif code == RELU:
+        for i in range(n):
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                Z[i, j] = z if z > zero else zero
+    elif code == TANH:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = np.tanh(Z[i, j] + b[j])
+    elif code == LOGISTIC:
+        for i in range(n):
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                # Two branches so that exp never overflows.
+                if z >= zero:
+                    Z[i, j] = one / (one + np.exp(-z))
+                else:
+                    e = np.exp(z)
+                    Z[i, j] = e / (one + e)
+    elif code == EXP:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = np.exp(Z[i, j] + b[j])
 
 
-@njit(cache=True)
+@kernel
 def multiply_derivative(code, A, D):
     """In place ``D *= f'(z)``, with f'(z) written in terms of the output ``A = f(z)``."""
     n, m = A.shape
-    if code == IDENTITY:
-        return
-    for i in range(n):
-        for j in range(m):
-            a = A[i, j]
-            if code == LOGISTIC:
-                D[i, j] *= a * (1.0 - a)
-            elif code == TANH:
-                D[i, j] *= 1.0 - a * a
-            elif code == RELU:
-                if a == 0:
-                    D[i, j] = 0.0
+    zero = like(A, 0.0)
+    one = like(A, 1.0)
+    if code == RELU:
+        for i in range(n):
+            for j in range(m):
+                if A[i, j] == zero:
+                    D[i, j] = zero
+    elif code == TANH:
+        for i in range(n):
+            for j in range(m):
+                D[i, j] *= one - A[i, j] * A[i, j]
+    elif code == LOGISTIC:
+        for i in range(n):
+            for j in range(m):
+                D[i, j] *= A[i, j] * (one - A[i, j])

@@ -7,32 +7,32 @@ dense share one specialisation: the unused representation is passed empty.
 """
 
 import numpy as np
-from numba import njit
 
 from ._activations import bias_activate, multiply_derivative
+from ._jit import kernel, like
 from ._losses import loss_and_delta
 from ._optimizers import optimizer_step
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _block(ws, offsets, units, k, n):
     start = offsets[k]
     return ws[start : start + n * units[k]].reshape((n, units[k]))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _coef(params, units, coef_offsets, i):
     start = coef_offsets[i]
     return params[start : start + units[i] * units[i + 1]].reshape((units[i], units[i + 1]))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _intercept(params, units, intercept_offsets, i):
     start = intercept_offsets[i]
     return params[start : start + units[i + 1]]
 
 
-@njit(cache=True)
+@kernel
 def _input_dot(Xd, data, indices, indptr, rows, sparse, W, out):
     """``out = X[rows] @ W`` for CSR input, ``out = Xd @ W`` for dense."""
     if not sparse:
@@ -49,7 +49,7 @@ def _input_dot(Xd, data, indices, indptr, rows, sparse, W, out):
                 out[r, j] += v * W[c, j]
 
 
-@njit(cache=True)
+@kernel
 def _input_tdot(Xd, data, indices, indptr, rows, sparse, D, out):
     """``out = X[rows].T @ D`` for CSR input, ``out = Xd.T @ D`` for dense."""
     if not sparse:
@@ -66,7 +66,7 @@ def _input_tdot(Xd, data, indices, indptr, rows, sparse, D, out):
                 out[c, j] += v * D[r, j]
 
 
-@njit(cache=True)
+@kernel
 def forward(
     params,
     units,
@@ -99,7 +99,84 @@ def forward(
     return A
 
 
-@njit(cache=True)
+@kernel
+def backprop(
+    params,
+    grads,
+    units,
+    coef_offsets,
+    intercept_offsets,
+    act_offsets,
+    Xd,
+    data,
+    indices,
+    indptr,
+    rows,
+    sparse,
+    Y,
+    sw,
+    n,
+    acts,
+    deltas,
+    hidden,
+    out_act,
+    loss,
+    eps,
+):
+    """Forward and backward pass over ``n`` samples.
+
+    Writes the raw gradient into ``grads``: ``A.T @ delta`` for each weight
+    matrix and the column sums of delta for each bias, without the L2 term and
+    not yet divided by the weight sum.  Returns the weighted data loss
+    ``sum_i sw_i * loss_i``.
+    """
+    n_weights = units.shape[0] - 1
+    P = forward(
+        params,
+        units,
+        coef_offsets,
+        intercept_offsets,
+        act_offsets,
+        Xd,
+        data,
+        indices,
+        indptr,
+        rows,
+        sparse,
+        n,
+        acts,
+        hidden,
+        out_act,
+    )
+    D = _block(deltas, act_offsets, units, n_weights, n)
+    value = loss_and_delta(loss, P, Y, sw, eps, D)
+    for i in range(n_weights - 1, -1, -1):
+        D = _block(deltas, act_offsets, units, i + 1, n)
+        G = _coef(grads, units, coef_offsets, i)
+        if i == 0:
+            _input_tdot(Xd, data, indices, indptr, rows, sparse, D, G)
+        else:
+            np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
+        g = _intercept(grads, units, intercept_offsets, i)
+        g[:] = D[0]
+        for r in range(1, n):
+            g += D[r]
+        if i > 0:
+            D_prev = _block(deltas, act_offsets, units, i, n)
+            np.dot(D, _coef(params, units, coef_offsets, i).T, D_prev)
+            multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev)
+    return value
+
+
+@kernel
+def _sum_squares(params, n_coefs):
+    sq = 0.0
+    for k in range(n_coefs):
+        sq += params[k] * params[k]
+    return sq
+
+
+@kernel
 def loss_grad(
     params,
     grads,
@@ -128,18 +205,15 @@ def loss_grad(
     """Loss of ``n`` samples at ``params`` and its gradient, written into ``grads``.
 
     The loss is the weighted mean data loss plus ``alpha / 2 * ||W||^2``, both
-    divided by the weight sum, as in scikit-learn.  A batch whose weights sum
-    to zero contributes nothing: its loss and gradient are 0.
+    divided by the weight sum, as in scikit-learn.  Used by L-BFGS, which
+    evaluates the whole training set at once.
     """
     sw_sum = 0.0
     for i in range(n):
         sw_sum += sw[i]
-    if sw_sum == 0.0:
-        grads[:] = 0.0
-        return 0.0
-    n_weights = units.shape[0] - 1
-    P = forward(
+    value = backprop(
         params,
+        grads,
         units,
         coef_offsets,
         intercept_offsets,
@@ -150,41 +224,26 @@ def loss_grad(
         indptr,
         rows,
         sparse,
+        Y,
+        sw,
         n,
         acts,
+        deltas,
         hidden,
         out_act,
+        loss,
+        eps,
     )
-    D = _block(deltas, act_offsets, units, n_weights, n)
-    value = loss_and_delta(loss, P, Y, sw, eps, D)
-    sq = 0.0
+    alpha_ = like(params, alpha)
+    sw_ = like(params, sw_sum)
     for k in range(n_coefs):
-        sq += params[k] * params[k]
-    value = (value + 0.5 * alpha * sq) / sw_sum
-
-    for i in range(n_weights - 1, -1, -1):
-        D = _block(deltas, act_offsets, units, i + 1, n)
-        W = _coef(params, units, coef_offsets, i)
-        G = _coef(grads, units, coef_offsets, i)
-        if i == 0:
-            _input_tdot(Xd, data, indices, indptr, rows, sparse, D, G)
-        else:
-            np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
-        G += alpha * W
-        G /= sw_sum
-        g = _intercept(grads, units, intercept_offsets, i)
-        g[:] = 0.0
-        for r in range(n):
-            g += D[r]
-        g /= sw_sum
-        if i > 0:
-            D_prev = _block(deltas, act_offsets, units, i, n)
-            np.dot(D, W.T, D_prev)
-            multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev)
-    return value
+        grads[k] = (grads[k] + alpha_ * params[k]) / sw_
+    for k in range(n_coefs, params.shape[0]):
+        grads[k] /= sw_
+    return (value + 0.5 * alpha * _sum_squares(params, n_coefs)) / sw_sum
 
 
-@njit(cache=True)
+@kernel
 def run_epoch(
     params,
     grads,
@@ -224,6 +283,9 @@ def run_epoch(
     """
     n_samples = order.shape[0]
     total = 0.0
+    # The optimizer step returns the squared norm of the updated coefficients,
+    # so the L2 part of each batch loss costs no extra pass.
+    sq = _sum_squares(params, n_coefs)
     for start in range(0, n_samples, batch_size):
         n = min(batch_size, n_samples - start)
         weight = 0.0
@@ -237,13 +299,12 @@ def run_epoch(
             weight += sw[s]
         if weight == 0.0:
             continue  # a batch of zero-weight samples carries no gradient
-        value = loss_grad(
+        value = backprop(
             params,
             grads,
             units,
             coef_offsets,
             intercept_offsets,
-            n_coefs,
             act_offsets,
             Xb[:n],
             data,
@@ -259,9 +320,8 @@ def run_epoch(
             hidden,
             out_act,
             loss,
-            alpha,
             eps,
         )
-        total += value * n
-        t = optimizer_step(solver, params, grads, state, t, hyper)
+        total += (value + 0.5 * alpha * sq) / weight * n
+        sq, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)
     return total, t

@@ -8,7 +8,8 @@ the sample weights.
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import kernel
 
 SQUARED_ERROR = 0
 POISSON = 1
@@ -23,7 +24,7 @@ LOSSES = {
 }
 
 
-@njit(cache=True)
+@kernel
 def loss_and_delta(code, P, Y, sw, eps, D):
     """Weighted data loss ``sum_i sw_i * sum_j l(Y_ij, P_ij)`` and ``D = (P - Y) * sw``.
 

@@ -1,0 +1,29 @@
+"""How skmlp compiles its kernels.
+
+``kernel`` is ``numba.njit`` with the project's settings:
+
+- ``cache=True``: compiled code is stored on disk, so only the first process
+  pays for compilation.
+- ``error_model="numpy"``: float division follows IEEE rules (as NumPy does)
+  instead of raising ZeroDivisionError; the Python model puts a check on every
+  division, and that check stops loops from being vectorised.
+
+``like(a, value)`` gives ``value`` in the dtype of array ``a``: Numba types a
+float literal as float64 and ``float32 op float64`` as float64, so without it
+every elementwise kernel would compute a float32 model in double precision.
+"""
+
+from functools import partial
+
+import numpy as np
+from numba import njit
+
+kernel = partial(njit, cache=True, error_model="numpy")
+
+
+@kernel(inline="always")
+def like(a, value):
+    """``value`` cast to the dtype of array ``a``."""
+    box = np.empty(1, a.dtype)
+    box[0] = value
+    return box[0]
