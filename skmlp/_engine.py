@@ -33,7 +33,7 @@ def _intercept(params, units, intercept_offsets, i):
 
 
 @kernel
-def _input_dot(Xd, data, indices, indptr, rows, sparse, W, out):
+def _input_dot(Xd, data, indices, indptr, sparse, rows, W, out):
     """``out = X[rows] @ W`` for CSR input, ``out = Xd @ W`` for dense."""
     if not sparse:
         np.dot(Xd, W, out)
@@ -50,7 +50,7 @@ def _input_dot(Xd, data, indices, indptr, rows, sparse, W, out):
 
 
 @kernel
-def _input_tdot(Xd, data, indices, indptr, rows, sparse, D, out):
+def _input_tdot(Xd, data, indices, indptr, sparse, rows, D, out):
     """``out = X[rows].T @ D`` for CSR input, ``out = Xd.T @ D`` for dense."""
     if not sparse:
         np.dot(Xd.T, D, out)
@@ -77,8 +77,8 @@ def forward(
     data,
     indices,
     indptr,
-    rows,
     sparse,
+    rows,
     n,
     acts,
     hidden,
@@ -92,11 +92,61 @@ def forward(
         b = _intercept(params, units, intercept_offsets, i)
         A = _block(acts, act_offsets, units, i + 1, n)
         if i == 0:
-            _input_dot(Xd, data, indices, indptr, rows, sparse, W, A)
+            _input_dot(Xd, data, indices, indptr, sparse, rows, W, A)
         else:
             np.dot(_block(acts, act_offsets, units, i, n), W, A)
         bias_activate(out_act if i == n_weights - 1 else hidden, A, b)
     return A
+
+
+@kernel
+def predict(
+    params,
+    units,
+    coef_offsets,
+    intercept_offsets,
+    X,
+    data,
+    indices,
+    indptr,
+    sparse,
+    n,
+    block,
+    hidden,
+    out_act,
+):
+    """Output activations of ``n`` samples, computed ``block`` rows at a time."""
+    out = np.empty((n, units[-1]), dtype=params.dtype)
+    rows_ws = min(n, block)
+    act_offsets = np.zeros(units.shape[0], dtype=np.int64)
+    for k in range(1, units.shape[0] - 1):
+        act_offsets[k + 1] = act_offsets[k] + rows_ws * units[k]
+    acts = np.empty(act_offsets[-1] + rows_ws * units[-1], dtype=params.dtype)
+    rows = np.empty(rows_ws, dtype=np.int64)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        m = stop - start
+        for r in range(m):
+            rows[r] = start + r
+        Xd = X if sparse else X[start:stop]
+        out[start:stop] = forward(
+            params,
+            units,
+            coef_offsets,
+            intercept_offsets,
+            act_offsets,
+            Xd,
+            data,
+            indices,
+            indptr,
+            sparse,
+            rows[:m],
+            m,
+            acts,
+            hidden,
+            out_act,
+        )
+    return out
 
 
 @kernel
@@ -111,8 +161,8 @@ def backprop(
     data,
     indices,
     indptr,
-    rows,
     sparse,
+    rows,
     Y,
     sw,
     n,
@@ -141,8 +191,8 @@ def backprop(
         data,
         indices,
         indptr,
-        rows,
         sparse,
+        rows,
         n,
         acts,
         hidden,
@@ -154,7 +204,7 @@ def backprop(
         D = _block(deltas, act_offsets, units, i + 1, n)
         G = _coef(grads, units, coef_offsets, i)
         if i == 0:
-            _input_tdot(Xd, data, indices, indptr, rows, sparse, D, G)
+            _input_tdot(Xd, data, indices, indptr, sparse, rows, D, G)
         else:
             np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
         g = _intercept(grads, units, intercept_offsets, i)
@@ -189,8 +239,8 @@ def loss_grad(
     data,
     indices,
     indptr,
-    rows,
     sparse,
+    rows,
     Y,
     sw,
     n,
@@ -222,8 +272,8 @@ def loss_grad(
         data,
         indices,
         indptr,
-        rows,
         sparse,
+        rows,
         Y,
         sw,
         n,
@@ -310,8 +360,8 @@ def run_epoch(
             data,
             indices,
             indptr,
-            rows[:n],
             sparse,
+            rows[:n],
             Yb[:n],
             swb[:n],
             n,

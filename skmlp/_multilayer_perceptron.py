@@ -42,33 +42,40 @@ _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 _PREDICT_BLOCK_ELEMENTS = 1 << 22
 
 
+# Placeholders for the representation a kernel call does not use; the
+# kernels never write to them.
+_NO_INDICES = np.empty(0, dtype=np.int64)
+_NO_INDPTR = np.zeros(1, dtype=np.int64)
+_NO_DATA = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+
+
 class _EngineInput:
     """X in the form the kernels take: dense C array or CSR arrays, the other empty."""
 
+    __slots__ = ("dense", "data", "indices", "indptr", "sparse", "n_samples")
+
     def __init__(self, X, dtype):
-        n_features = X.shape[1]
+        dtype = np.dtype(dtype)
         self.sparse = sp.issparse(X)
+        self.n_samples = X.shape[0]
         if self.sparse:
             X = sp.csr_matrix(X, dtype=dtype)
-            self.dense = np.empty((0, n_features), dtype=dtype)
+            self.dense = np.empty((0, X.shape[1]), dtype=dtype)
             self.data = np.ascontiguousarray(X.data, dtype=dtype)
             self.indices = np.ascontiguousarray(X.indices, dtype=np.int64)
             self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
         else:
             # Kernels read X only, but a writeable C array keeps a single
             # compiled specialisation (read-only arrays are a distinct type).
-            self.dense = np.require(X, dtype=dtype, requirements=["C", "W"])
-            self.data = np.empty(0, dtype=dtype)
-            self.indices = np.empty(0, dtype=np.int64)
-            self.indptr = np.zeros(1, dtype=np.int64)
-        self.n_samples = X.shape[0]
+            if not (X.dtype == dtype and X.flags.c_contiguous and X.flags.writeable):
+                X = np.require(X, dtype=dtype, requirements=["C", "W"])
+            self.dense = X
+            self.data = _NO_DATA[dtype]
+            self.indices = _NO_INDICES
+            self.indptr = _NO_INDPTR
 
     def args(self):
-        return self.data, self.indices, self.indptr
-
-    def rows_view(self, start, stop):
-        """The dense rows ``start:stop`` (or an empty block for sparse input)."""
-        return self.dense if self.sparse else self.dense[start:stop]
+        return self.dense, self.data, self.indices, self.indptr, self.sparse
 
 
 def _check_lbfgs_result(result, max_iter):
@@ -183,6 +190,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._params = flat
         self._layout = layout
         self.coefs_, self.intercepts_ = layout.views(flat)
+        # The view objects handed out: if the lists still hold exactly these,
+        # the buffer is current (in-place edits of a view write the buffer).
+        self._views = (*self.coefs_, *self.intercepts_)
 
     def _sync_params(self):
         """Return the flat buffer, repacking it if coefs_/intercepts_ were replaced.
@@ -192,16 +202,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         source of truth.
         """
         flat = self._params
-        expected_coefs, expected_intercepts = self._layout.views(flat)
-        current = list(self.coefs_) + list(self.intercepts_)
-        expected = expected_coefs + expected_intercepts
-        if len(current) == len(expected) and all(
-            isinstance(a, np.ndarray)
-            and a.shape == b.shape
-            and a.dtype == b.dtype
-            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            for a, b in zip(current, expected)
-        ):
+        current = (*self.coefs_, *self.intercepts_)
+        if len(current) == len(self._views) and all(a is b for a, b in zip(current, self._views)):
             return flat
         coefs = [np.asarray(c) for c in self.coefs_]
         units = [c.shape[0] for c in coefs] + [coefs[-1].shape[1]]
@@ -220,8 +222,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             state = dict(state, _params=self._params)
             # The views are rebuilt on load; pickling them would store the
             # parameters twice and lose the aliasing.
-            state.pop("coefs_", None)
-            state.pop("intercepts_", None)
+            for name in ("coefs_", "intercepts_", "_views"):
+                state.pop(name, None)
         return state
 
     def __setstate__(self, state):
@@ -363,7 +365,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             value = _engine.loss_grad(
                 params, grads, layout.units, layout.coef_offsets,
                 layout.intercept_offsets, layout.n_coefs, act_offsets,
-                inp.dense, *inp.args(), rows, inp.sparse, y, sample_weight, n,
+                *inp.args(), rows, y, sample_weight, n,
                 acts, deltas, hidden, out_act, loss, alpha, eps,
             )  # fmt: skip
             # A copy: the optimizer keeps the returned gradient between calls.
@@ -496,7 +498,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 total, self._optimizer_t = _engine.run_epoch(
                     params, grads, self._optimizer_state, self._optimizer_t, hyper, solver,
                     layout.units, layout.coef_offsets, layout.intercept_offsets,
-                    layout.n_coefs, act_offsets, inp.dense, *inp.args(), inp.sparse,
+                    layout.n_coefs, act_offsets, *inp.args(),
                     y_train, sw_train, sample_idx, batch_size, X_batch, y_batch,
                     sw_batch, rows, acts, deltas, hidden, out_act, loss, alpha, eps,
                 )  # fmt: skip
@@ -617,35 +619,48 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Prediction
 
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_params")
+
+    def _validate_predict_input(self, X):
+        """``validate_data`` for prediction, with a fast path for plain float arrays.
+
+        A 2-D float32/float64 ndarray of the fitted width with only finite
+        values, for a model fitted without feature names, passes every check
+        ``validate_data`` would make; anything else goes through it, so errors
+        and warnings are scikit-learn's own.
+        """
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype.type in (np.float64, np.float32)
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            and np.isfinite(X).all()
+        ):
+            return X
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+
     def _forward_pass_fast(self, X, check_input=True):
         """Output-layer activations for X (probabilities or predicted values)."""
         if check_input:
-            X = validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                dtype=(np.float64, np.float32),
-                reset=False,
-            )
+            X = self._validate_predict_input(X)
         params = self._sync_params()
         layout = self._layout
-        dtype = params.dtype
-        inp = _EngineInput(X, dtype)
-        n = inp.n_samples
-        out = np.empty((n, int(layout.units[-1])), dtype=dtype)
-        block = max(1, min(n, _PREDICT_BLOCK_ELEMENTS // int(layout.units[1:].sum())))
-        acts = np.empty(layout.workspace_size(block), dtype=dtype)
-        act_offsets = layout.act_offsets(block)
+        inp = _EngineInput(X, params.dtype)
         hidden, out_act, _ = self._codes()
-        for start in range(0, n, block):
-            stop = min(n, start + block)
-            rows = np.arange(start, stop, dtype=np.int64)
-            out[start:stop] = _engine.forward(
-                params, layout.units, layout.coef_offsets, layout.intercept_offsets,
-                act_offsets, inp.rows_view(start, stop), *inp.args(), rows,
-                inp.sparse, stop - start, acts, hidden, out_act,
-            )  # fmt: skip
-        return out
+        block = max(1, _PREDICT_BLOCK_ELEMENTS // int(layout.units[1:].sum()))
+        return _engine.predict(
+            params, layout.units, layout.coef_offsets, layout.intercept_offsets,
+            *inp.args(), inp.n_samples, block, hidden, out_act,
+        )  # fmt: skip
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         """Private score method without input validation."""
@@ -1003,6 +1018,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
+        # LabelBinarizer.inverse_transform's rules, without its validation
+        # overhead (which dominates single-row prediction).
+        y_type = self._label_binarizer.y_type_
+        if y_type == "multiclass":
+            return self.classes_.take(y_pred.argmax(axis=1))
+        if y_type == "binary" and len(self.classes_) == 2:
+            return self.classes_.take((y_pred > 0.5).astype(np.intp))
         return self._label_binarizer.inverse_transform(y_pred)
 
     def _score(self, X, y, sample_weight=None):

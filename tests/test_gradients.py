@@ -174,8 +174,8 @@ class KernelLoss:
         hidden, out_act, loss = self.codes
         value = _engine.loss_grad(
             params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
-            layout.n_coefs, self.act_offsets, self.inp.dense, *self.inp.args(), self.rows,
-            self.inp.sparse, self.Y, self.sw, self.n, self.acts, self.deltas, hidden,
+            layout.n_coefs, self.act_offsets, *self.inp.args(), self.rows,
+            self.Y, self.sw, self.n, self.acts, self.deltas, hidden,
             out_act, loss, self.alpha, self.eps,
         )  # fmt: skip
         return value, grads
