@@ -150,6 +150,16 @@ def predict(
 
 
 @kernel
+def _column_sums(D, out):
+    # Rows outer, columns inner: the inner loop vectorises, and the row order
+    # of the additions is NumPy's for ``D.sum(axis=0)`` on a C array.
+    out[:] = D[0]
+    for r in range(1, D.shape[0]):
+        for j in range(D.shape[1]):
+            out[j] += D[r, j]
+
+
+@kernel
 def backprop(
     params,
     grads,
@@ -208,9 +218,7 @@ def backprop(
         else:
             np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
         g = _intercept(grads, units, intercept_offsets, i)
-        g[:] = D[0]
-        for r in range(1, n):
-            g += D[r]
+        _column_sums(D, g)
         if i > 0:
             D_prev = _block(deltas, act_offsets, units, i, n)
             np.dot(D, _coef(params, units, coef_offsets, i).T, D_prev)
@@ -343,8 +351,10 @@ def run_epoch(
             s = order[start + r]
             rows[r] = s
             if not sparse:
-                Xb[r] = X[s]
-            Yb[r] = Y[s]
+                for j in range(X.shape[1]):
+                    Xb[r, j] = X[s, j]
+            for j in range(Y.shape[1]):
+                Yb[r, j] = Y[s, j]
             swb[r] = sw[s]
             weight += sw[s]
         if weight == 0.0:

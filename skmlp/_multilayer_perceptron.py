@@ -11,7 +11,6 @@ from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
@@ -24,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, column_or_1d, shuffle
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
@@ -379,7 +378,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 iteration[0] += 1
                 print("Iteration %d, loss = %.8f" % (iteration[0], intermediate_result.fun))
 
-        result = scipy.optimize.minimize(
+        from scipy.optimize import minimize  # deferred: a third of import time
+
+        result = minimize(
             loss_and_gradient,
             params.astype(np.float64),
             method="L-BFGS-B",
@@ -492,7 +493,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self.n_iter_ = 0
             for _ in range(self.max_iter):
                 if self.shuffle:
-                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                    # What sklearn.utils.shuffle does, without its validation
+                    # overhead: the same draw, so the same batches as sklearn.
+                    permutation = np.arange(n_samples)
+                    self._random_state.shuffle(permutation)
+                    sample_idx = sample_idx[permutation]
                 hyper = self._optimizer_hyper
                 hyper[LR] = self._learning_rate
                 total, self._optimizer_t = _engine.run_epoch(
