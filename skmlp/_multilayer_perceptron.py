@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.optimize
 import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
@@ -378,9 +379,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 iteration[0] += 1
                 print("Iteration %d, loss = %.8f" % (iteration[0], intermediate_result.fun))
 
-        from scipy.optimize import minimize  # deferred: a third of import time
-
-        result = minimize(
+        result = scipy.optimize.minimize(
             loss_and_gradient,
             params.astype(np.float64),
             method="L-BFGS-B",
