@@ -1,0 +1,25 @@
+"""The benchmark suite runs end to end on tiny sizes (no timing is asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
+    out = tmp_path / "results.md"
+    subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--repeats", "1", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    table = out.read_text()
+    rows = json.loads(out.with_suffix(".json").read_text())
+    assert {row["workload"] for row in rows} == {"W1", "W2", "W3", "W4", "W5", "W6", "W7"}
+    for row in rows:
+        assert row["skmlp"] > 0
+        assert f"| {row['workload']} | {row['metric']} |" in table
