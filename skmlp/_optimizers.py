@@ -34,7 +34,7 @@ def hyperparameters(learning_rate, momentum, nesterov, beta_1, beta_2, epsilon):
 
 @kernel(inline="always")
 def _sgd_update(params, grads, vel, lo, hi, alpha, sw, lr, mu, nesterov):
-    sq = 0.0
+    sq = like(params, 0.0)  # accumulate in the parameters' dtype, as NumPy's dot does
     for k in range(lo, hi):
         p = params[k]
         g = (grads[k] + alpha * p) / sw
@@ -48,7 +48,7 @@ def _sgd_update(params, grads, vel, lo, hi, alpha, sw, lr, mu, nesterov):
 
 @kernel(inline="always")
 def _adam_update(params, grads, m, v, lo, hi, alpha, sw, lr_t, b1, c1, b2, c2, eps):
-    sq = 0.0
+    sq = like(params, 0.0)  # accumulate in the parameters' dtype, as NumPy's dot does
     for k in range(lo, hi):
         p = params[k]
         g = (grads[k] + alpha * p) / sw
@@ -96,4 +96,4 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
         m, v = state[0], state[1]
         sq = _adam_update(params, grads, m, v, 0, n_coefs, alpha_, sw, lr_t, b1_, c1, b2_, c2, eps)
         _adam_update(params, grads, m, v, n_coefs, n, zero, sw, lr_t, b1_, c1, b2_, c2, eps)
-    return sq, t
+    return float(sq), t
