@@ -111,12 +111,17 @@ def predict(
     indptr,
     sparse,
     n,
-    block,
+    max_workspace,
     hidden,
     out_act,
 ):
-    """Output activations of ``n`` samples, computed ``block`` rows at a time."""
+    """Output activations of ``n`` samples.
+
+    Rows go through in blocks whose activations fit in ``max_workspace``
+    elements, so memory stays bounded for any ``n``.
+    """
     out = np.empty((n, units[-1]), dtype=params.dtype)
+    block = max(1, max_workspace // units[1:].sum())
     rows_ws = min(n, block)
     act_offsets = np.zeros(units.shape[0], dtype=np.int64)
     for k in range(1, units.shape[0] - 1):

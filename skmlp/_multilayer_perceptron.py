@@ -38,8 +38,8 @@ from ._optimizers import LR, SGD, SOLVERS, STATE_ROWS, hyperparameters
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 
-# Rows per block when predicting, so the activation workspace stays bounded.
-_PREDICT_BLOCK_ELEMENTS = 1 << 22
+# Largest activation workspace (elements) prediction uses; rows go in blocks.
+_PREDICT_WORKSPACE = 1 << 22
 
 
 # Placeholders for the representation a kernel call does not use; the
@@ -660,10 +660,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         layout = self._layout
         inp = _EngineInput(X, params.dtype)
         hidden, out_act, _ = self._codes()
-        block = max(1, _PREDICT_BLOCK_ELEMENTS // int(layout.units[1:].sum()))
         return _engine.predict(
             params, layout.units, layout.coef_offsets, layout.intercept_offsets,
-            *inp.args(), inp.n_samples, block, hidden, out_act,
+            *inp.args(), inp.n_samples, _PREDICT_WORKSPACE, hidden, out_act,
         )  # fmt: skip
 
     def _score_with_function(self, X, y, sample_weight, score_function):
@@ -1015,7 +1014,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        check_is_fitted(self)
+        if not hasattr(self, "_params"):  # cheap test first: predict latency counts
+            check_is_fitted(self)
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
@@ -1115,7 +1115,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             The predicted probability of the sample for each class in the
             model, where classes are ordered as they are in `self.classes_`.
         """
-        check_is_fitted(self)
+        if not hasattr(self, "_params"):  # cheap test first: predict latency counts
+            check_is_fitted(self)
         y_pred = self._forward_pass_fast(X)
         # A saturated logistic or softmax output rounds to exactly 0 or 1;
         # keep probabilities strictly inside (0, 1) so their logs are finite.
@@ -1250,7 +1251,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        check_is_fitted(self)
+        if not hasattr(self, "_params"):  # cheap test first: predict latency counts
+            check_is_fitted(self)
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
