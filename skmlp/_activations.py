@@ -28,6 +28,20 @@ OUTPUT_ACTIVATIONS = {
 }
 
 
+@kernel(inline="always")
+def _softmax_limit(z, zmax):
+    """Softmax of a row whose largest logit is infinite: its limit, not NaN.
+
+    All mass goes to the +inf entries; a row of -inf is uniform.
+    """
+    count = 0
+    for j in range(z.shape[0]):
+        if z[j] == zmax:
+            count += 1
+    for j in range(z.shape[0]):
+        z[j] = 1.0 / count if z[j] == zmax else 0.0
+
+
 @kernel
 def bias_activate(code, Z, b):
     """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
@@ -40,6 +54,9 @@ def bias_activate(code, Z, b):
             for j in range(m):
                 Z[i, j] += b[j]
                 zmax = max(zmax, Z[i, j])
+            if np.isinf(zmax):
+                _softmax_limit(Z[i], zmax)
+                continue
             s = zero
             for j in range(m):
                 Z[i, j] = np.exp(Z[i, j] - zmax)

@@ -7,6 +7,8 @@
 - ``error_model="numpy"``: float division follows IEEE rules (as NumPy does)
   instead of raising ZeroDivisionError; the Python model puts a check on every
   division, and that check stops loops from being vectorised.
+- ``nogil=True``: kernels touch only their arguments, so they release the GIL;
+  threads predicting with one model (or fitting several) run in parallel.
 
 ``like(a, value)`` gives ``value`` in the dtype of array ``a``: Numba types a
 float literal as float64 and ``float32 op float64`` as float64, so without it
@@ -18,7 +20,7 @@ from functools import partial
 import numpy as np
 from numba import njit
 
-kernel = partial(njit, cache=True, error_model="numpy")
+kernel = partial(njit, cache=True, error_model="numpy", nogil=True)
 
 
 @kernel(inline="always")

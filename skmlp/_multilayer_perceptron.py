@@ -6,6 +6,7 @@ training between epochs (early stopping, schedules, verbose output).  The
 numerics are in the compiled kernels of :mod:`skmlp._engine`.
 """
 
+import functools
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -76,6 +77,34 @@ class _EngineInput:
 
     def args(self):
         return self.dense, self.data, self.indices, self.indptr, self.sparse
+
+
+def _unchanged_on_failure(method):
+    """Make a fitting method leave the estimator as it was when it raises.
+
+    Bad input is detected before training starts, but a fit may already have
+    replaced attributes (classes, a new buffer) by then; they are put back, so a
+    fitted model survives a failing fit or partial_fit intact.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(vars(self))
+        lists = {name: len(v) for name, v in saved.items() if isinstance(v, list)}
+        rng = saved.get("_random_state")
+        rng_state = rng.get_state() if isinstance(rng, np.random.RandomState) else None
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            for name, length in lists.items():
+                del saved[name][length:]
+            if rng_state is not None:
+                rng.set_state(rng_state)
+            raise
+
+    return wrapper
 
 
 def _check_lbfgs_result(result, max_iter):
@@ -275,6 +304,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._best_params = flat.copy()
 
         if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_ = None  # until an epoch completes
             self.loss_curve_ = []
             self._no_improvement_count = 0
             if self.early_stopping:
@@ -371,25 +401,51 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             # A copy: the optimizer keeps the returned gradient between calls.
             return value, grads.astype(np.float64)
 
-        callback = None
-        if self.verbose:
-            iteration = [0]
+        # The last accepted iterate: what the model keeps if the optimizer
+        # ends on a non-finite point or is interrupted.
+        last = {"x": params.astype(np.float64), "fun": None, "nit": 0}
 
-            def callback(intermediate_result):
-                iteration[0] += 1
-                print("Iteration %d, loss = %.8f" % (iteration[0], intermediate_result.fun))
+        def callback(intermediate_result):
+            last.update(x=intermediate_result.x.copy(), fun=float(intermediate_result.fun))
+            last["nit"] += 1
+            if self.verbose:
+                print("Iteration %d, loss = %.8f" % (last["nit"], last["fun"]))
 
-        result = scipy.optimize.minimize(
-            loss_and_gradient,
-            params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-            callback=callback,
-        )
-        self.n_iter_ = _check_lbfgs_result(result, self.max_iter)
-        self.loss_ = float(result.fun)
-        params[:] = result.x
+        try:
+            # SciPy's line search meets non-finite losses when training
+            # diverges; that is reported below, once, not as NumPy warnings.
+            with np.errstate(invalid="ignore", over="ignore"):
+                result = scipy.optimize.minimize(
+                    loss_and_gradient,
+                    last["x"],
+                    method="L-BFGS-B",
+                    jac=True,
+                    options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+                    callback=callback,
+                )
+        except KeyboardInterrupt:
+            result = None
+            warnings.warn(
+                "Training interrupted by user after %d iteration(s); the model keeps "
+                "the weights of the last completed iteration." % last["nit"],
+                stacklevel=3,
+            )
+        if result is not None and np.isfinite(result.fun) and np.isfinite(result.x).all():
+            self.n_iter_ = _check_lbfgs_result(result, self.max_iter)
+            self.loss_ = float(result.fun)
+            params[:] = result.x
+            return
+        if result is not None:
+            warnings.warn(
+                "Training diverged: the loss became non-finite after %d iteration(s), "
+                "so training stopped and the weights of the last finite iteration "
+                "were restored. Scale the input (for example with StandardScaler)." % last["nit"],
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        params[:] = last["x"]
+        self.n_iter_ = last["nit"]
+        self.loss_ = last["fun"]
 
     def _fit_stochastic(self, X, y, sample_weight, incremental):
         layout = self._layout
@@ -488,9 +544,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         eps = float(np.finfo(dtype).eps)
         sample_idx = np.arange(n_samples, dtype=np.int64)
 
+        checkpoint = None
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
+                # What this epoch changes, to undo it if it diverges or is
+                # interrupted before its bookkeeping is complete.
+                checkpoint = self._checkpoint()
                 if self.shuffle:
                     # What sklearn.utils.shuffle does, without its validation
                     # overhead: the same draw, so the same batches as sklearn.
@@ -499,13 +559,27 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     sample_idx = sample_idx[permutation]
                 hyper = self._optimizer_hyper
                 hyper[LR] = self._learning_rate
-                total, self._optimizer_t = _engine.run_epoch(
+                total, step = _engine.run_epoch(
                     params, grads, self._optimizer_state, self._optimizer_t, hyper, solver,
                     layout.units, layout.coef_offsets, layout.intercept_offsets,
                     layout.n_coefs, act_offsets, *inp.args(),
                     y_train, sw_train, sample_idx, batch_size, X_batch, y_batch,
                     sw_batch, rows, acts, deltas, hidden, out_act, loss, alpha, eps,
                 )  # fmt: skip
+                if not (np.isfinite(total) and np.isfinite(params).all()):
+                    self._rollback(checkpoint)
+                    checkpoint = None
+                    warnings.warn(
+                        "Training diverged in epoch %d: the training loss became "
+                        "non-finite, so training stopped and the weights after epoch "
+                        "%d were restored. Lower learning_rate_init, or scale the "
+                        "input (for example with StandardScaler)."
+                        % (self.n_iter_ + 1, self.n_iter_),
+                        ConvergenceWarning,
+                        stacklevel=3,
+                    )
+                    break
+                self._optimizer_t = step
                 self.n_iter_ += 1
                 self.loss_ = total / n_samples
                 self.t_ += n_samples
@@ -517,6 +591,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 if solver == SGD and lr_schedule == "invscaling":
                     self._learning_rate = lr_init / (self.t_ + 1) ** power_t
 
+                stop = False
                 if self._no_improvement_count > self.n_iter_no_change:
                     # not better than last `n_iter_no_change` iterations by tol:
                     # stop, or decrease the learning rate
@@ -530,11 +605,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                             "Training loss did not improve more than tol=%f"
                             " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
                         )
-                    if self._trigger_stopping(msg, solver, lr_schedule):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
+                    stop = self._trigger_stopping(msg, solver, lr_schedule)
+                    if not stop:
+                        self._no_improvement_count = 0
+                checkpoint = None  # the epoch is complete
+                if stop or incremental:
                     break
 
                 if self.n_iter_ == self.max_iter:
@@ -544,11 +619,36 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                         ConvergenceWarning,
                     )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
+            if checkpoint is not None:
+                self._rollback(checkpoint)
+            warnings.warn(
+                "Training interrupted by user after %d epoch(s); the model keeps the "
+                "weights of the last completed epoch%s."
+                % (self.n_iter_, " with the best validation score" if early_stopping else ""),
+                stacklevel=3,
+            )
 
         if early_stopping:
             # restore best weights
             params[:] = self._best_params
+
+    def _checkpoint(self):
+        """Everything an epoch changes: attributes, parameters, optimizer state."""
+        lists = {
+            name: len(value)
+            for name, value in vars(self).items()
+            if isinstance(value, list) and name not in ("coefs_", "intercepts_")
+        }
+        return dict(vars(self)), self._params.copy(), self._optimizer_state.copy(), lists
+
+    def _rollback(self, checkpoint):
+        attributes, params, optimizer_state, lists = checkpoint
+        self.__dict__.clear()
+        self.__dict__.update(attributes)
+        self._params[:] = params
+        self._optimizer_state[:] = optimizer_state
+        for name, length in lists.items():
+            del getattr(self, name)[length:]
 
     def _trigger_stopping(self, msg, solver, lr_schedule):
         """Stop, or with SGD's 'adaptive' schedule divide the learning rate by 5."""
@@ -579,7 +679,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self._no_improvement_count = 0
             if last_valid_score > self.best_validation_score_:
                 self.best_validation_score_ = last_valid_score
-                self._best_params[:] = self._params
+                self._best_params = self._params.copy()
         else:
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
@@ -589,6 +689,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.best_loss_ = self.loss_curve_[-1]
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_failure
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data matrix X and target(s) y.
 
@@ -660,10 +761,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         layout = self._layout
         inp = _EngineInput(X, params.dtype)
         hidden, out_act, _ = self._codes()
-        return _engine.predict(
+        out = _engine.predict(
             params, layout.units, layout.coef_offsets, layout.intercept_offsets,
             *inp.args(), inp.n_samples, _PREDICT_WORKSPACE, hidden, out_act,
         )  # fmt: skip
+        if check_input and not np.isfinite(out).all():
+            # Finite weights and inputs can still overflow the dtype's range.
+            raise ValueError(
+                "The network's output is not finite for some samples: the input "
+                "values are too large for this model (largest magnitude %g). Scale "
+                "the input, for example with StandardScaler." % abs(X).max()
+            )
+        return out
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         """Private score method without input validation."""
@@ -984,6 +1093,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
+            self._check_two_classes()
         else:
             classes = unique_labels(y)
             if self.warm_start:
@@ -1000,6 +1110,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 )
         y = self._label_binarizer.transform(y)
         return X, y
+
+    def _check_two_classes(self):
+        if self._label_binarizer.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
+            raise ValueError(
+                "MLPClassifier needs samples of at least 2 classes to train, but the "
+                "data contains only one class: %r." % (self.classes_[0],)
+            )
 
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier.
@@ -1038,6 +1155,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_failure
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single iteration over the given data.
 
@@ -1081,6 +1199,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             else:
                 self._label_binarizer.fit(classes)
             self.classes_ = self._label_binarizer.classes_
+            self._check_two_classes()
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def predict_log_proba(self, X):
@@ -1285,6 +1404,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_failure
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single iteration over the given data.
 

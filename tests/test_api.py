@@ -212,16 +212,16 @@ def test_int_hidden_layer_sizes_is_one_hidden_layer(estimator_class):
 )
 def test_boundary_parameter_values_are_accepted(estimator_class, params):
     X, y = data_for(estimator_class)
+    X, y = X[::4], y[::4]  # every class present
     est = small(estimator_class, **{"max_iter": 2, **params})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # momentum=1 may diverge
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            est.fit(X[:40], y[:40])
-        except ValueError as error:  # only divergence is an acceptable failure
-            assert "non-finite" in str(error)
-            return
-    assert est.n_iter_ >= 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    # momentum=1 may diverge: training then stops with a warning and the last
+    # finite weights; any other fit completes an epoch.
+    diverged = any("diverged" in str(w.message) for w in caught)
+    assert est.n_iter_ >= 1 or diverged
+    assert np.isfinite(_proba_or_predict(est, X)).all()
 
 
 @pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
