@@ -107,6 +107,12 @@ def _unchanged_on_failure(method):
     return wrapper
 
 
+def _usable(params):
+    """False for weights that are non-finite or whose squared norm overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(params @ params))
+
+
 def _check_lbfgs_result(result, max_iter):
     """Warn like scikit-learn when L-BFGS stopped before converging; return n_iter."""
     if result.status != 0:
@@ -430,7 +436,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 "the weights of the last completed iteration." % last["nit"],
                 stacklevel=3,
             )
-        if result is not None and np.isfinite(result.fun) and np.isfinite(result.x).all():
+        if result is not None and np.isfinite(result.fun) and _usable(result.x):
             self.n_iter_ = _check_lbfgs_result(result, self.max_iter)
             self.loss_ = float(result.fun)
             params[:] = result.x
@@ -566,7 +572,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     y_train, sw_train, sample_idx, batch_size, X_batch, y_batch,
                     sw_batch, rows, acts, deltas, hidden, out_act, loss, alpha, eps,
                 )  # fmt: skip
-                if not (np.isfinite(total) and np.isfinite(params).all()):
+                # Diverged: a non-finite loss, or weights whose squared norm
+                # (the L2 term) overflows, which no input can be used with.
+                if not (np.isfinite(total) and _usable(params)):
                     self._rollback(checkpoint)
                     checkpoint = None
                     warnings.warn(
@@ -769,8 +777,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             # Finite weights and inputs can still overflow the dtype's range.
             raise ValueError(
                 "The network's output is not finite for some samples: the input "
-                "values are too large for this model (largest magnitude %g). Scale "
-                "the input, for example with StandardScaler." % abs(X).max()
+                "values (largest magnitude %g) are too large for this model's "
+                "weights (largest magnitude %g). Scale the input, for example with "
+                "StandardScaler, and fit on scaled input." % (abs(X).max(), np.abs(params).max())
             )
         return out
 
