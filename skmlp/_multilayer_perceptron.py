@@ -980,7 +980,12 @@ _NOTES_DOC = """
     Every loss is summed over outputs and averaged over samples. For a single
     output this equals scikit-learn's loss; for multi-output regression with
     squared error, scikit-learn reports the mean over outputs while using the
-    gradient of the sum, and here ``loss_`` is the sum that is optimized."""
+    gradient of the sum, and here ``loss_`` is the sum that is optimized.
+
+    A fit that raises (bad input) leaves a fitted estimator unchanged. When the
+    training loss becomes non-finite, training stops, the weights of the last
+    finite epoch are restored and a ConvergenceWarning is issued. A
+    KeyboardInterrupt during fit keeps the last completed epoch."""
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
