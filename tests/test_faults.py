@@ -225,3 +225,18 @@ def test_keyboard_interrupt_during_lbfgs_keeps_the_last_completed_iteration():
         reference.fit(X_DIGITS, Y_DIGITS)
     assert_array_equal(est._params, reference._params)
     assert est.loss_ == reference.loss_
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_poisson_exp_output_overflow_is_handled_without_warnings_or_nan(solver):
+    X = X_DIAB * 1e3  # exp(output) overflows from the first batch on
+    y = np.abs(Y_DIAB) * 10
+    est = MLPRegressor(loss="poisson", solver=solver, max_iter=5, random_state=0)
+    messages = _fit_recording(est, X, y)  # RuntimeWarnings are errors here
+    assert _diverged(messages), messages
+    assert np.isfinite(est._params).all()
+    try:
+        assert np.isfinite(est.predict(X)).all()
+    except ValueError as error:
+        assert "too large" in str(error)
+    assert (est.predict(X_DIAB) > 0).all()
