@@ -11,7 +11,7 @@ import numpy as np
 from ._activations import bias_activate, multiply_derivative
 from ._jit import kernel, like
 from ._losses import loss_and_delta
-from ._optimizers import optimizer_step
+from ._optimizers import ADAMW, L1_RATIO, optimizer_step, penalty
 
 
 @kernel(inline="always")
@@ -346,9 +346,9 @@ def run_epoch(
     """
     n_samples = order.shape[0]
     total = 0.0
-    # The optimizer step returns the squared norm of the updated coefficients,
-    # so the L2 part of each batch loss costs no extra pass.
-    sq = _sum_squares(params, n_coefs)
+    # The optimizer step returns the penalty at the updated coefficients, so
+    # the regularisation part of each batch loss costs no extra pass.
+    pen = 0.0 if solver == ADAMW else penalty(params, n_coefs, alpha, hyper[L1_RATIO])
     for start in range(0, n_samples, batch_size):
         n = min(batch_size, n_samples - start)
         weight = 0.0
@@ -387,6 +387,6 @@ def run_epoch(
             loss,
             eps,
         )
-        total += (value + 0.5 * alpha * sq) / weight * n
-        sq, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)
+        total += (value + pen) / weight * n
+        pen, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)
     return total, t

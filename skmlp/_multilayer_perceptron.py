@@ -22,20 +22,22 @@ from sklearn.base import (
     is_classifier,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score, check_scoring, get_scorer_names, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._initializers import WEIGHT_INITS
 from ._layout import Layout
-from ._losses import LOSSES
-from ._optimizers import LR, SGD, SOLVERS, STATE_ROWS, hyperparameters
+from ._losses import LOSSES, loss_and_delta
+from ._optimizers import LR, SOLVERS, STATE_ROWS, hyperparameters
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 
@@ -142,7 +144,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -163,6 +165,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "weight_init": [StrOptions(set(WEIGHT_INITS))],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
+        "scoring": [None, StrOptions(set(get_scorer_names())), callable],
     }
 
     @abstractmethod
@@ -192,6 +199,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         epsilon,
         n_iter_no_change,
         max_fun,
+        weight_init,
+        l1_ratio,
+        max_grad_norm,
+        warmup_fraction,
+        scoring,
     ):
         self.activation = activation
         self.solver = solver
@@ -217,6 +229,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.weight_init = weight_init
+        self.l1_ratio = l1_ratio
+        self.max_grad_norm = max_grad_norm
+        self.warmup_fraction = warmup_fraction
+        self.scoring = scoring
 
     # ------------------------------------------------------------------
     # Fitted state: one flat buffer, coefs_ and intercepts_ as its views.
@@ -299,14 +316,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         layout = Layout.from_units(layer_units)
         flat = np.empty(layout.n_params, dtype=dtype)
         self._set_parameters(flat, layout)
-        # Glorot uniform; the draws are made in scikit-learn's order (per
-        # layer: weights then biases) so a random_state gives the same start.
-        factor = 2.0 if self.activation == "logistic" else 6.0
+        # Layer by layer, weights then biases: with the default scheme a
+        # random_state gives scikit-learn's starting point.
+        init = WEIGHT_INITS[self.weight_init]
         for coef, intercept in zip(self.coefs_, self.intercepts_):
-            fan_in, fan_out = coef.shape
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            coef[...] = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
-            intercept[...] = self._random_state.uniform(-bound, bound, fan_out)
+            coef[...], intercept[...] = init(self._random_state, *coef.shape, self.activation)
         self._best_params = flat.copy()
 
         if self.solver in _STOCHASTIC_SOLVERS:
@@ -314,13 +328,34 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self.loss_curve_ = []
             self._no_improvement_count = 0
             if self.early_stopping:
+                self.validation_loss_curve_ = []
                 self.validation_scores_ = []
                 self.best_validation_score_ = -np.inf
                 self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
+                self.validation_loss_curve_ = None
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
+
+    def _check_option_conflicts(self):
+        """Options that mean nothing together raise, naming both parameters."""
+        if self.solver == "lbfgs":
+            for name, inactive in (("warmup_fraction", 0.0), ("max_grad_norm", None)):
+                if getattr(self, name) != inactive:
+                    raise ValueError(
+                        "%s=%r has no effect with solver='lbfgs', which takes no "
+                        "learning-rate steps; use a stochastic solver or leave %s "
+                        "at its default." % (name, getattr(self, name), name)
+                    )
+
+    def _sample_class_weight(self, y, incremental):
+        """Per-sample weights from ``class_weight`` (classifier only), or None."""
+        return None
+
+    def _loss_param(self, dtype):
+        """The loss kernel's parameter: the probability clip of the log losses."""
+        return float(np.finfo(dtype).eps)
 
     def _codes(self):
         loss = self.loss
@@ -337,6 +372,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden_layer_sizes = self._validated_hidden_layer_sizes()
+        self._check_option_conflicts()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._params.dtype
@@ -344,13 +380,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
             if np.any(sample_weight < 0):
                 raise ValueError("Negative values in data passed to `sample_weight`.")
-            if not np.any(sample_weight > 0):
-                raise ValueError("Sample weights must contain at least one non-zero number.")
         else:
             sample_weight = np.ones(X.shape[0], dtype=dtype)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         y = np.ascontiguousarray(y, dtype=dtype)
+        class_weight = self._sample_class_weight(y, incremental)
+        if class_weight is not None:
+            sample_weight = sample_weight * class_weight.astype(dtype)
+        if not np.any(sample_weight > 0):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
 
         layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
         if not first_pass:
@@ -394,7 +433,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         rows = np.arange(n, dtype=np.int64)
         hidden, out_act, loss = self._codes()
         alpha = float(self.alpha)
-        eps = float(np.finfo(dtype).eps)
+        eps = self._loss_param(dtype)
+        # L-BFGS: the kernel adds the L2 part of the penalty, the L1 part is
+        # added here (subgradient sign(w)).
+        l1 = float(self.alpha) * self.l1_ratio
+        alpha = float(self.alpha) - l1 if l1 else alpha
+        n_coefs = layout.n_coefs
+        sw_sum = float(sample_weight.sum())
 
         def loss_and_gradient(x):
             params[:] = x
@@ -404,6 +449,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 *inp.args(), rows, y, sample_weight, n,
                 acts, deltas, hidden, out_act, loss, alpha, eps,
             )  # fmt: skip
+            if l1:
+                coefs = params[:n_coefs]
+                value += l1 * float(np.abs(coefs).sum()) / sw_sum
+                grads[:n_coefs] += np.sign(coefs) * (l1 / sw_sum)
             # A copy: the optimizer keeps the returned gradient between calls.
             return value, grads.astype(np.float64)
 
@@ -477,13 +526,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.beta_1,
                 self.beta_2,
                 self.epsilon,
+                self.l1_ratio,
+                self.max_grad_norm,
             )
             self._optimizer_schedule = (
                 self.learning_rate,
                 float(self.learning_rate_init),
                 float(self.power_t),
+                int(np.ceil(self.warmup_fraction * self.max_iter)),
+                int(self.max_iter),
             )
-        lr_schedule, lr_init, power_t = self._optimizer_schedule
+            self._optimizer_epoch = 0
+        lr_schedule, lr_init, power_t = self._optimizer_schedule[:3]
 
         # early_stopping in partial_fit doesn't make sense
         if self.early_stopping and incremental:
@@ -512,6 +566,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
+            y_val_encoded = np.ascontiguousarray(y_val)
             if is_classifier(self):
                 y_val = self._label_binarizer.inverse_transform(
                     y_val.ravel() if self.n_outputs_ == 1 else y_val
@@ -520,7 +575,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 y_val = y_val.ravel()
         else:
             X_train, y_train, sw_train = X, y, sample_weight
-            X_val = y_val = None
+            X_val = y_val = y_val_encoded = None
 
         inp = _EngineInput(X_train, dtype)
         y_train = np.ascontiguousarray(y_train)
@@ -547,7 +602,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         rows = np.empty(batch_size, dtype=np.int64)
         hidden, out_act, loss = self._codes()
         alpha = float(self.alpha)
-        eps = float(np.finfo(dtype).eps)
+        eps = self._loss_param(dtype)
         sample_idx = np.arange(n_samples, dtype=np.int64)
 
         checkpoint = None
@@ -564,7 +619,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     self._random_state.shuffle(permutation)
                     sample_idx = sample_idx[permutation]
                 hyper = self._optimizer_hyper
-                hyper[LR] = self._learning_rate
+                hyper[LR] = self._epoch_learning_rate()
                 total, step = _engine.run_epoch(
                     params, grads, self._optimizer_state, self._optimizer_t, hyper, solver,
                     layout.units, layout.coef_offsets, layout.intercept_offsets,
@@ -595,8 +650,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
+                if early_stopping:
+                    self.validation_loss_curve_.append(
+                        self._validation_loss(X_val, y_val_encoded, sample_weight_val, eps)
+                    )
                 self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
-                if solver == SGD and lr_schedule == "invscaling":
+                self._optimizer_epoch += 1
+                if lr_schedule == "invscaling":
                     self._learning_rate = lr_init / (self.t_ + 1) ** power_t
 
                 stop = False
@@ -613,7 +673,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                             "Training loss did not improve more than tol=%f"
                             " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
                         )
-                    stop = self._trigger_stopping(msg, solver, lr_schedule)
+                    stop = self._trigger_stopping(msg, lr_schedule)
                     if not stop:
                         self._no_improvement_count = 0
                 checkpoint = None  # the epoch is complete
@@ -658,9 +718,27 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         for name, length in lists.items():
             del getattr(self, name)[length:]
 
-    def _trigger_stopping(self, msg, solver, lr_schedule):
-        """Stop, or with SGD's 'adaptive' schedule divide the learning rate by 5."""
-        if solver != SGD or lr_schedule != "adaptive":
+    def _epoch_learning_rate(self):
+        """The learning rate of the next epoch: schedule, then linear warm-up.
+
+        'constant', 'invscaling' and 'adaptive' keep their current rate in
+        ``_learning_rate``; 'cosine' anneals from ``learning_rate_init`` to 0
+        over the epochs after the warm-up.
+        """
+        schedule, lr_init, _, warmup, horizon = self._optimizer_schedule
+        epoch = self._optimizer_epoch
+        rate = self._learning_rate
+        if schedule == "cosine":
+            span = max(1, horizon - warmup)
+            progress = min(max(epoch - warmup, 0), span) / span
+            rate = lr_init * 0.5 * (1.0 + np.cos(np.pi * progress))
+        if epoch < warmup:
+            rate *= (epoch + 1) / warmup
+        return rate
+
+    def _trigger_stopping(self, msg, lr_schedule):
+        """Stop, or with the 'adaptive' schedule divide the learning rate by 5."""
+        if lr_schedule != "adaptive":
             if self.verbose:
                 print(msg + " Stopping.")
             return True
@@ -673,10 +751,31 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             print(msg + " Setting learning rate to %f" % self._learning_rate)
         return False
 
+    def _validation_score(self, X, y, sample_weight):
+        """Score on the validation split: accuracy / R2, or ``scoring``."""
+        if self.scoring is None:
+            return self._score(X, y, sample_weight=sample_weight)
+        scorer = check_scoring(self, scoring=self.scoring)
+        with warnings.catch_warnings():
+            # X_val is an array; the names were checked when fit validated X.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            try:
+                return float(scorer(self, X, y, sample_weight=sample_weight))
+            except ValueError:  # the outputs overflowed: no score this epoch
+                return np.nan
+
+    def _validation_loss(self, X, Y, sample_weight, loss_param):
+        """Data loss (without penalty) of the validation split."""
+        P = self._forward_pass_fast(X, check_input=False)
+        D = np.empty_like(P)
+        value = loss_and_delta(self._codes()[2], P, Y, sample_weight, loss_param, D)
+        total_weight = float(sample_weight.sum())
+        return float(value) / total_weight if total_weight > 0 else np.nan
+
     def _update_no_improvement_count(self, early_stopping, X, y, sample_weight):
         if early_stopping:
             # compute validation score (can be NaN), use that for stopping
-            val_score = self._score(X, y, sample_weight=sample_weight)
+            val_score = self._validation_score(X, y, sample_weight)
             self.validation_scores_.append(val_score)
             if self.verbose:
                 print("Validation score: %f" % self.validation_scores_[-1])
@@ -809,29 +908,42 @@ _PARAMETERS_DOC = """
         - 'tanh', the hyperbolic tangent, returns f(x) = tanh(x)
         - 'relu', the rectified linear unit, returns f(x) = max(0, x)
 
-    solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
+    solver : {{'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam'}}, \
+default='adam'
         The solver for weight optimization.
 
         - 'lbfgs' is a quasi-Newton method (SciPy's L-BFGS-B) working
           directly on the flat parameter buffer.
         - 'sgd' refers to stochastic gradient descent with momentum.
         - 'adam' refers to the stochastic optimizer of Kingma and Ba.
+        - 'adamw' is Adam with decoupled weight decay: instead of adding the
+          penalty's gradient, each step shrinks the weights by
+          ``learning_rate * alpha * ((1 - l1_ratio) * w + l1_ratio * sign(w))``;
+          the penalty is then not part of ``loss_``.
+        - 'rmsprop' divides the gradient by a running root mean square, decayed
+          with ``beta_2``.
+        - 'adagrad' divides the gradient by the root of the sum of all squared
+          gradients so far.
+        - 'nadam' is Adam with Nesterov momentum (Dozat).
+
+        ``epsilon`` is the stabilising constant of every adaptive solver.
 
         'adam' works well on relatively large datasets (thousands of samples
         or more); for small datasets 'lbfgs' can converge faster and better.
 
     alpha : float, default=0.0001
-        Strength of the L2 regularization term. The term is divided by the
-        sum of sample weights of the batch (the batch size without weights)
-        when added to the loss.
+        Strength of the regularization term, L2 by default (see
+        ``l1_ratio``). The term is divided by the sum of sample weights of the
+        batch (the batch size without weights) when added to the loss.
 
     batch_size : int or 'auto', default='auto'
         Size of minibatches for stochastic optimizers. When set to 'auto',
         ``batch_size=min(200, n_samples)``. Not used by 'lbfgs'.
 
-    learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
-        Learning rate schedule for weight updates. Only used when
-        ``solver='sgd'``.
+    learning_rate : {{'constant', 'invscaling', 'adaptive', 'cosine'}}, \
+default='constant'
+        Learning rate schedule, for every stochastic solver (scikit-learn
+        applies its three schedules to 'sgd' only).
 
         - 'constant' keeps ``learning_rate_init``.
         - 'invscaling' sets the rate after each epoch to
@@ -841,6 +953,8 @@ _PARAMETERS_DOC = """
           fail to decrease the training loss (or increase the validation
           score with early stopping) by at least ``tol``, the learning rate is
           divided by 5.
+        - 'cosine' anneals the rate from ``learning_rate_init`` to 0 along a
+          half cosine over the ``max_iter`` epochs (after any warm-up).
 
     learning_rate_init : float, default=0.001
         The initial learning rate. Only used when solver='sgd' or 'adam'.
@@ -920,7 +1034,36 @@ _PARAMETERS_DOC = """
         Only used when solver='lbfgs'. Maximum number of loss function calls.
         The solver iterates until convergence (determined by 'tol'), the
         number of iterations reaches max_iter, or this number of loss
-        function calls."""
+        function calls.
+
+    weight_init : {{'glorot_uniform', 'glorot_normal', 'he_uniform', \
+'he_normal', 'lecun_normal'}}, default='glorot_uniform'
+        How the weights are initialised. 'glorot_uniform' is scikit-learn's
+        scheme (uniform in +-sqrt(6 / (fan_in + fan_out)), factor 2 instead of
+        6 for 'logistic'; biases drawn alike). The others draw the weights
+        from N(0, 2 / (fan_in + fan_out)) ('glorot_normal'), uniform in
+        +-sqrt(6 / fan_in) ('he_uniform'), N(0, 2 / fan_in) ('he_normal') or
+        N(0, 1 / fan_in) ('lecun_normal'), with zero biases.
+
+    l1_ratio : float, default=0.0
+        Elastic-net mixing of the penalty under ``alpha``: the term is
+        ``alpha * ((1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * |W|_1)`` over the
+        weights (not the biases). 0 is scikit-learn's L2 penalty.
+
+    max_grad_norm : float or None, default=None
+        Clip the global norm of each step's gradient (all weights and biases
+        together) to this value. None disables clipping. Stochastic solvers
+        only.
+
+    warmup_fraction : float, default=0.0
+        Fraction of ``max_iter`` epochs over which the learning rate rises
+        linearly to its scheduled value, epoch by epoch. Stochastic solvers
+        only.
+
+    scoring : str, callable or None, default=None
+        Validation metric for early stopping: a scikit-learn scorer name or
+        callable ``scorer(estimator, X, y, sample_weight=None)``, higher is
+        better. None uses {score_name}."""
 
 _ATTRIBUTES_DOC = """
     loss_ : float
@@ -970,7 +1113,11 @@ _ATTRIBUTES_DOC = """
         Number of outputs.
 
     out_activation_ : str
-        Name of the output activation function."""
+        Name of the output activation function.
+
+    validation_loss_curve_ : list of shape (`n_iter_`,) or None
+        The data loss (without the penalty) on the held-out validation set at
+        each epoch. Only set with ``early_stopping=True``, otherwise None."""
 
 _NOTES_DOC = """
     The training epoch (every minibatch's forward pass, backward pass and
@@ -999,9 +1146,17 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     Parameters
     ----------{
         _PARAMETERS_DOC.format(
-            stratified="The split is stratified, except in a multilabel setting."
+            stratified="The split is stratified, except in a multilabel setting.",
+            score_name="accuracy",
         )
     }
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: a dict
+        ``{{label: weight}}`` (missing labels weigh 1), or 'balanced' for
+        ``n_samples / (n_classes * np.bincount(y))``. Not for multilabel
+        targets; 'balanced' is refused by :meth:`partial_fit`, which does not
+        see the whole data.
 
     Attributes
     ----------
@@ -1034,6 +1189,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     True
     """
 
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "class_weight": [None, StrOptions({"balanced"}), dict],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -1060,6 +1220,12 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        weight_init="glorot_uniform",
+        l1_ratio=0.0,
+        max_grad_norm=None,
+        warmup_fraction=0.0,
+        scoring=None,
+        class_weight=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -1086,7 +1252,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
+            weight_init=weight_init,
+            l1_ratio=l1_ratio,
+            max_grad_norm=max_grad_norm,
+            warmup_fraction=warmup_fraction,
+            scoring=scoring,
         )
+        self.class_weight = class_weight
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -1124,6 +1296,31 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 )
         y = self._label_binarizer.transform(y)
         return X, y
+
+    def _sample_class_weight(self, y, incremental):
+        if self.class_weight is None:
+            return None
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the class "
+                "frequencies of the whole data are unknown. Pass a dict, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight."
+            )
+        # y is binarised: recover each sample's class index.
+        index = y[:, 0].astype(np.intp) if y.shape[1] == 1 else y.argmax(axis=1)
+        if isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(
+                    "class_weight has labels %s that are not in classes_ %s."
+                    % (sorted(unknown, key=str), self.classes_)
+                )
+        weights = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=self.classes_[index]
+        )
+        return weights[index]
 
     def _check_two_classes(self):
         if self._label_binarizer.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
@@ -1277,11 +1474,18 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------
-    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber'}}, \
+default='squared_error'
         The loss function to use when training the weights: half the squared
-        error, or half the Poisson deviance with a log link (exp output
-        activation), which requires ``y >= 0``.
-{_PARAMETERS_DOC.format(stratified="")}
+        error; half the Poisson deviance with a log link (exp output
+        activation), which requires ``y >= 0``; the absolute error; or the
+        Huber loss (squared within ``huber_delta`` of the target, linear
+        beyond).
+{_PARAMETERS_DOC.format(stratified="", score_name="R2")}
+
+    huber_delta : float, default=1.0
+        Threshold of the Huber loss, in the units of ``y``. Only used when
+        ``loss='huber'``.
 
     Attributes
     ----------{_ATTRIBUTES_DOC.format(score="R2")}
@@ -1313,7 +1517,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -1343,6 +1548,12 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        weight_init="glorot_uniform",
+        l1_ratio=0.0,
+        max_grad_norm=None,
+        warmup_fraction=0.0,
+        scoring=None,
+        huber_delta=1.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -1369,7 +1580,18 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
+            weight_init=weight_init,
+            l1_ratio=l1_ratio,
+            max_grad_norm=max_grad_norm,
+            warmup_fraction=warmup_fraction,
+            scoring=scoring,
         )
+        self.huber_delta = huber_delta
+
+    def _loss_param(self, dtype):
+        if self.loss == "huber":
+            return float(self.huber_delta)
+        return super()._loss_param(dtype)
 
     def predict(self, X):
         """Predict using the multi-layer perceptron model.

@@ -14,86 +14,295 @@ from ._jit import kernel, like
 
 SGD = 0
 ADAM = 1
+ADAMW = 2
+RMSPROP = 3
+ADAGRAD = 4
+NADAM = 5
 
-SOLVERS = {"sgd": SGD, "adam": ADAM}
+SOLVERS = {
+    "sgd": SGD,
+    "adam": ADAM,
+    "adamw": ADAMW,
+    "rmsprop": RMSPROP,
+    "adagrad": ADAGRAD,
+    "nadam": NADAM,
+}
 
-#: Rows of optimizer state each solver keeps: SGD the velocity, Adam both moments.
-STATE_ROWS = {SGD: 1, ADAM: 2}
+#: Rows of optimizer state each solver keeps (velocity, or first and second moments).
+STATE_ROWS = {SGD: 1, ADAM: 2, ADAMW: 2, RMSPROP: 1, ADAGRAD: 1, NADAM: 2}
 
 # Positions in the float64 hyper-parameter vector passed to the kernels.
-LR, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON = range(6)
+LR, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, L1_RATIO, MAX_GRAD_NORM = range(8)
 
 
-def hyperparameters(learning_rate, momentum, nesterov, beta_1, beta_2, epsilon):
+def hyperparameters(
+    learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, l1_ratio=0.0, max_grad_norm=None
+):
     """Pack optimizer hyper-parameters into the vector the kernels read."""
     return np.array(
-        [learning_rate, momentum, float(nesterov), beta_1, beta_2, epsilon],
+        [
+            learning_rate,
+            momentum,
+            float(nesterov),
+            beta_1,
+            beta_2,
+            epsilon,
+            l1_ratio,
+            np.inf if max_grad_norm is None else max_grad_norm,
+        ],
         dtype=np.float64,
     )
 
 
 @kernel(inline="always")
-def _sgd_update(params, grads, vel, lo, hi, alpha, sw, lr, mu, nesterov):
-    sq = like(params, 0.0)  # accumulate in the parameters' dtype, as NumPy's dot does
-    for k in range(lo, hi):
-        p = params[k]
-        g = (grads[k] + alpha * p) / sw
-        v = mu * vel[k] - lr * g
-        vel[k] = v
-        p += mu * v - lr * g if nesterov else v
-        params[k] = p
-        sq += p * p
-    return sq
+def _grad(grads, params, k, a2, a1, sw):
+    """Finished gradient of parameter k: raw batch gradient plus elastic-net term.
+
+    With ``a1 == 0`` this is scikit-learn's ``(grad + alpha * coef) / sw_sum``
+    to the bit.
+    """
+    p = params[k]
+    return (grads[k] + a2 * p + a1 * np.sign(p)) / sw
+
+
+@kernel(fastmath={"reassoc"})
+def _grad_norm(params, grads, n_coefs, a2, a1, sw):
+    zero = like(params, 0.0)
+    total = zero
+    for k in range(n_coefs):
+        g = _grad(grads, params, k, a2, a1, sw)
+        total += g * g
+    for k in range(n_coefs, params.shape[0]):
+        g = _grad(grads, params, k, zero, zero, sw)
+        total += g * g
+    return np.sqrt(float(total))
+
+
+# One loop per solver family, the solver chosen outside the loop, so each
+# loop vectorises.  Each updates parameters ``lo:hi`` and returns the sum of
+# squares and of absolute values of the updated parameters.
 
 
 @kernel(inline="always")
-def _adam_update(params, grads, m, v, lo, hi, alpha, sw, lr_t, b1, c1, b2, c2, eps):
-    sq = like(params, 0.0)  # accumulate in the parameters' dtype, as NumPy's dot does
+def _sgd(params, grads, vel, lo, hi, a2, a1, sw, scale, mu, lr, nesterov):
+    sq = like(params, 0.0)
+    ab = like(params, 0.0)
     for k in range(lo, hi):
-        p = params[k]
-        g = (grads[k] + alpha * p) / sw
+        g = _grad(grads, params, k, a2, a1, sw) * scale
+        v = mu * vel[k] - lr * g
+        vel[k] = v
+        p = params[k] + (mu * v - lr * g if nesterov else v)
+        params[k] = p
+        sq += p * p
+        ab += abs(p)
+    return sq, ab
+
+
+@kernel(inline="always")
+def _adam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr_t, eps, d2, d1):
+    # d2, d1: AdamW's decoupled decay (zero for Adam)
+    sq = like(params, 0.0)
+    ab = like(params, 0.0)
+    for k in range(lo, hi):
+        g = _grad(grads, params, k, a2, a1, sw) * scale
         mk = b1 * m[k] + c1 * g
         vk = b2 * v[k] + c2 * (g * g)
         m[k] = mk
         v[k] = vk
+        p = params[k]
+        p -= d2 * p + d1 * np.sign(p)
         p -= lr_t * mk / (np.sqrt(vk) + eps)
         params[k] = p
         sq += p * p
-    return sq
+        ab += abs(p)
+    return sq, ab
 
 
-# Reassociation only (no contraction, no reciprocal): it lets the squared-norm
-# reduction vectorise; every update is computed exactly as written.
+@kernel(inline="always")
+def _nadam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr, eps, cm, cg, cv):
+    sq = like(params, 0.0)
+    ab = like(params, 0.0)
+    for k in range(lo, hi):
+        g = _grad(grads, params, k, a2, a1, sw) * scale
+        mk = b1 * m[k] + c1 * g
+        vk = b2 * v[k] + c2 * (g * g)
+        m[k] = mk
+        v[k] = vk
+        p = params[k] - lr * (cm * mk + cg * g) / (np.sqrt(vk * cv) + eps)
+        params[k] = p
+        sq += p * p
+        ab += abs(p)
+    return sq, ab
+
+
+@kernel(inline="always")
+def _rms(params, grads, v, lo, hi, a2, a1, sw, scale, rho, c, lr, eps):
+    # RMSprop: v = rho v + (1 - rho) g^2; AdaGrad is rho = c = 1.
+    sq = like(params, 0.0)
+    ab = like(params, 0.0)
+    for k in range(lo, hi):
+        g = _grad(grads, params, k, a2, a1, sw) * scale
+        vk = rho * v[k] + c * (g * g)
+        v[k] = vk
+        p = params[k] - lr * g / (np.sqrt(vk) + eps)
+        params[k] = p
+        sq += p * p
+        ab += abs(p)
+    return sq, ab
+
+
+# Reassociation only (no contraction, no reciprocal): it lets the norm
+# reductions vectorise; every update is computed exactly as written.
 @kernel(fastmath={"reassoc"})
 def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum):
-    """Finish the raw gradient and update ``params`` in place.
+    """Finish the raw batch gradient and update ``params`` in place.
 
     ``grads`` holds the unscaled batch gradient (``X.T @ delta`` and the column
-    sums of delta); the gradient applied is ``(grads + alpha * coefs) / sw_sum``
-    for coefficients and ``grads / sw_sum`` for intercepts, with
-    scikit-learn's order of floating-point operations.
-    Returns ``(sum of squared coefficients after the update, new step count)``.
+    sums of delta).  The gradient applied to a coefficient ``w`` is
+    ``(grad + alpha * ((1 - l1_ratio) * w + l1_ratio * sign(w))) / sw_sum``
+    (intercepts: ``grad / sw_sum``), in scikit-learn's order of operations, and
+    it is rescaled to ``max_grad_norm`` when its global norm exceeds it.  AdamW
+    instead decays the weights directly by ``lr * alpha * (...)``.
+    Returns ``(penalty, new step count)``: the regularisation term of the loss
+    at the updated weights, not yet divided by a weight sum.
     """
     t += 1
-    n = params.shape[0]
     zero = like(params, 0.0)
-    alpha_ = like(params, alpha)
+    r = hyper[L1_RATIO]
+    lr = hyper[LR]
+    decoupled = code == ADAMW
+    a2 = zero if decoupled else like(params, alpha * (1.0 - r))
+    a1 = zero if decoupled else like(params, alpha * r)
     sw = like(params, sw_sum)
+    scale = like(params, 1.0)
+    if np.isfinite(hyper[MAX_GRAD_NORM]):
+        norm = _grad_norm(params, grads, n_coefs, a2, a1, sw)
+        if norm > hyper[MAX_GRAD_NORM]:
+            scale = like(params, hyper[MAX_GRAD_NORM] / (norm + 1e-6))
+    b1, b2 = hyper[BETA_1], hyper[BETA_2]
+    n = params.shape[0]
+    lr_ = like(params, lr)
+    eps = like(params, hyper[EPSILON])
+    # (1 - beta) is formed in double precision, as scikit-learn does.
+    b1_, c1, b2_, c2 = (
+        like(params, b1),
+        like(params, 1.0 - b1),
+        like(params, b2),
+        like(params, 1.0 - b2),
+    )
+    s0 = state[0]
+    s1 = state[state.shape[0] - 1]
     if code == SGD:
-        lr = like(params, hyper[LR])
         mu = like(params, hyper[MOMENTUM])
         nesterov = hyper[NESTEROV] != 0.0
-        vel = state[0]
-        sq = _sgd_update(params, grads, vel, 0, n_coefs, alpha_, sw, lr, mu, nesterov)
-        _sgd_update(params, grads, vel, n_coefs, n, zero, sw, lr, mu, nesterov)
+        sq, ab = _sgd(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, mu, lr_, nesterov)
+        _sgd(params, grads, s0, n_coefs, n, zero, zero, sw, scale, mu, lr_, nesterov)
+    elif code == ADAM or code == ADAMW:
+        lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
+        d2 = like(params, lr * alpha * (1.0 - r)) if decoupled else zero
+        d1 = like(params, lr * alpha * r) if decoupled else zero
+        sq, ab = _adam(
+            params,
+            grads,
+            s0,
+            s1,
+            0,
+            n_coefs,
+            a2,
+            a1,
+            sw,
+            scale,
+            b1_,
+            c1,
+            b2_,
+            c2,
+            lr_t,
+            eps,
+            d2,
+            d1,
+        )
+        _adam(
+            params,
+            grads,
+            s0,
+            s1,
+            n_coefs,
+            n,
+            zero,
+            zero,
+            sw,
+            scale,
+            b1_,
+            c1,
+            b2_,
+            c2,
+            lr_t,
+            eps,
+            zero,
+            zero,
+        )
+    elif code == NADAM:
+        cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
+        cg = like(params, (1.0 - b1) / (1.0 - b1**t))
+        cv = like(params, 1.0 / (1.0 - b2**t))
+        sq, ab = _nadam(
+            params,
+            grads,
+            s0,
+            s1,
+            0,
+            n_coefs,
+            a2,
+            a1,
+            sw,
+            scale,
+            b1_,
+            c1,
+            b2_,
+            c2,
+            lr_,
+            eps,
+            cm,
+            cg,
+            cv,
+        )
+        _nadam(
+            params,
+            grads,
+            s0,
+            s1,
+            n_coefs,
+            n,
+            zero,
+            zero,
+            sw,
+            scale,
+            b1_,
+            c1,
+            b2_,
+            c2,
+            lr_,
+            eps,
+            cm,
+            cg,
+            cv,
+        )
     else:
-        b1, b2 = hyper[BETA_1], hyper[BETA_2]
-        lr_t = like(params, hyper[LR] * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
-        # (1 - beta) is formed in double precision, as scikit-learn does.
-        c1, c2 = like(params, 1.0 - b1), like(params, 1.0 - b2)
-        b1_, b2_ = like(params, b1), like(params, b2)
-        eps = like(params, hyper[EPSILON])
-        m, v = state[0], state[1]
-        sq = _adam_update(params, grads, m, v, 0, n_coefs, alpha_, sw, lr_t, b1_, c1, b2_, c2, eps)
-        _adam_update(params, grads, m, v, n_coefs, n, zero, sw, lr_t, b1_, c1, b2_, c2, eps)
-    return float(sq), t
+        one = like(params, 1.0)
+        rho, c = (b2_, c2) if code == RMSPROP else (one, one)
+        sq, ab = _rms(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, rho, c, lr_, eps)
+        _rms(params, grads, s0, n_coefs, n, zero, zero, sw, scale, rho, c, lr_, eps)
+    if decoupled:
+        return 0.0, t
+    return 0.5 * alpha * (1.0 - r) * float(sq) + alpha * r * float(ab), t
+
+
+@kernel
+def penalty(params, n_coefs, alpha, l1_ratio):
+    """The regularisation term ``alpha * ((1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * |W|_1)``."""
+    sq = 0.0
+    ab = 0.0
+    for k in range(n_coefs):
+        sq += params[k] * params[k]
+        ab += abs(params[k])
+    return 0.5 * alpha * (1.0 - l1_ratio) * sq + alpha * l1_ratio * ab
