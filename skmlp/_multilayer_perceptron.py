@@ -27,7 +27,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -349,7 +348,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                         "at its default." % (name, getattr(self, name), name)
                     )
 
-    def _sample_class_weight(self, y, incremental):
+    def _sample_class_weight(self, y, sample_weight):
         """Per-sample weights from ``class_weight`` (classifier only), or None."""
         return None
 
@@ -385,7 +384,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         y = np.ascontiguousarray(y, dtype=dtype)
-        class_weight = self._sample_class_weight(y, incremental)
+        class_weight = self._sample_class_weight(y, sample_weight)
         if class_weight is not None:
             sample_weight = sample_weight * class_weight.astype(dtype)
         if not np.any(sample_weight > 0):
@@ -826,6 +825,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 "partial_fit is only available for stochastic"
                 " optimizers. %s is not stochastic." % self.solver
             )
+        if getattr(self, "class_weight", None) == "balanced":
+            raise AttributeError(
+                "partial_fit is not available with class_weight='balanced': the class "
+                "frequencies of the whole data are unknown. Pass a dict, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight."
+            )
         return True
 
     # ------------------------------------------------------------------
@@ -1154,9 +1159,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``: a dict
         ``{{label: weight}}`` (missing labels weigh 1), or 'balanced' for
-        ``n_samples / (n_classes * np.bincount(y))``. Not for multilabel
-        targets; 'balanced' is refused by :meth:`partial_fit`, which does not
-        see the whole data.
+        ``n_samples / (n_classes * np.bincount(y))``, counting each sample with
+        its ``sample_weight``. Not for multilabel targets; with 'balanced',
+        :meth:`partial_fit` is not available, as it does not see the whole
+        data.
 
     Attributes
     ----------
@@ -1297,29 +1303,29 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y = self._label_binarizer.transform(y)
         return X, y
 
-    def _sample_class_weight(self, y, incremental):
+    def _sample_class_weight(self, y, sample_weight):
         if self.class_weight is None:
             return None
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             raise ValueError("class_weight is not supported for multilabel targets.")
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: the class "
-                "frequencies of the whole data are unknown. Pass a dict, e.g. from "
-                "sklearn.utils.class_weight.compute_class_weight."
-            )
         # y is binarised: recover each sample's class index.
         index = y[:, 0].astype(np.intp) if y.shape[1] == 1 else y.argmax(axis=1)
-        if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    "class_weight has labels %s that are not in classes_ %s."
-                    % (sorted(unknown, key=str), self.classes_)
-                )
-        weights = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=self.classes_[index]
-        )
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced":
+            # Class totals of the sample weights, so that a sample of weight 2
+            # counts as two copies; a class with no weight gets none.
+            totals = np.bincount(index, weights=sample_weight, minlength=n_classes)
+            weights = np.zeros(n_classes)
+            present = totals > 0
+            weights[present] = totals.sum() / (present.sum() * totals[present])
+            return weights[index]
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                "class_weight has labels %s that are not in classes_ %s."
+                % (sorted(unknown, key=str), self.classes_)
+            )
+        weights = np.array([self.class_weight.get(c, 1.0) for c in self.classes_.tolist()])
         return weights[index]
 
     def _check_two_classes(self):
@@ -1460,7 +1466,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
 
