@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _engine
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, PREACTIVATION_CODES
 from ._layout import Layout
 from ._losses import LOSSES
 from ._optimizers import LR, SGD, SOLVERS, STATE_ROWS, hyperparameters
@@ -48,6 +48,17 @@ _PREDICT_WORKSPACE = 1 << 22
 _NO_INDICES = np.empty(0, dtype=np.int64)
 _NO_INDPTR = np.zeros(1, dtype=np.int64)
 _NO_DATA = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+
+
+def _preactivation_workspace(layout, rows, hidden, dtype):
+    """The pre-activation workspace of ``rows`` samples (layout of the activations).
+
+    Only activations whose derivative needs the pre-activation
+    (``PREACTIVATION_CODES``) and networks with a hidden layer use it; for the
+    others it is empty.
+    """
+    used = hidden in PREACTIVATION_CODES and len(layout.units) > 2
+    return np.empty(layout.workspace_size(rows) if used else 0, dtype=dtype)
 
 
 class _EngineInput:
@@ -393,6 +404,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         act_offsets = layout.act_offsets(n)
         rows = np.arange(n, dtype=np.int64)
         hidden, out_act, loss = self._codes()
+        pres = _preactivation_workspace(layout, n, hidden, dtype)
         alpha = float(self.alpha)
         eps = float(np.finfo(dtype).eps)
 
@@ -402,7 +414,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 params, grads, layout.units, layout.coef_offsets,
                 layout.intercept_offsets, layout.n_coefs, act_offsets,
                 *inp.args(), rows, y, sample_weight, n,
-                acts, deltas, hidden, out_act, loss, alpha, eps,
+                acts, pres, deltas, hidden, out_act, loss, alpha, eps,
             )  # fmt: skip
             # A copy: the optimizer keeps the returned gradient between calls.
             return value, grads.astype(np.float64)
@@ -546,6 +558,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         sw_batch = np.empty(batch_size, dtype=dtype)
         rows = np.empty(batch_size, dtype=np.int64)
         hidden, out_act, loss = self._codes()
+        pres = _preactivation_workspace(layout, batch_size, hidden, dtype)
         alpha = float(self.alpha)
         eps = float(np.finfo(dtype).eps)
         sample_idx = np.arange(n_samples, dtype=np.int64)
@@ -570,7 +583,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     layout.units, layout.coef_offsets, layout.intercept_offsets,
                     layout.n_coefs, act_offsets, *inp.args(),
                     y_train, sw_train, sample_idx, batch_size, X_batch, y_batch,
-                    sw_batch, rows, acts, deltas, hidden, out_act, loss, alpha, eps,
+                    sw_batch, rows, acts, pres, deltas, hidden, out_act, loss, alpha, eps,
                 )  # fmt: skip
                 # Diverged: a non-finite loss, or weights whose squared norm
                 # (the L2 term) overflows, which no input can be used with.
