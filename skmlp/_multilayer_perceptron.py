@@ -814,13 +814,37 @@ _PARAMETERS_DOC = """
         The ith element represents the number of neurons in the ith
         hidden layer. An empty tuple gives a network with no hidden layer.
 
-    activation : {{'identity', 'logistic', 'tanh', 'relu'}}, default='relu'
+    activation : {{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
+'selu', 'gelu', 'silu', 'softplus'}}, default='relu'
         Activation function for the hidden layers.
 
         - 'identity', no-op activation, returns f(x) = x
         - 'logistic', the logistic sigmoid, returns f(x) = 1 / (1 + exp(-x))
         - 'tanh', the hyperbolic tangent, returns f(x) = tanh(x)
         - 'relu', the rectified linear unit, returns f(x) = max(0, x)
+        - 'leaky_relu', the leaky rectified linear unit, returns
+          f(x) = x for x > 0 and 0.01 * x otherwise
+        - 'elu', the exponential linear unit (alpha = 1), returns
+          f(x) = x for x > 0 and exp(x) - 1 otherwise
+        - 'selu', the scaled exponential linear unit, returns
+          f(x) = scale * x for x > 0 and scale * alpha * (exp(x) - 1)
+          otherwise, with alpha = 1.6732632423543772 and
+          scale = 1.0507009873554805
+        - 'gelu', the Gaussian error linear unit (exact form), returns
+          f(x) = x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))), Phi being the
+          standard normal cumulative distribution function (computed as
+          0.5 * x * erfc(-x / sqrt(2)), accurate for x << 0 too)
+        - 'silu', the sigmoid linear unit (swish), returns
+          f(x) = x * logistic(x) = x / (1 + exp(-x))
+        - 'softplus', returns f(x) = log(1 + exp(x)), computed as
+          max(x, 0) + log1p(exp(-abs(x)))
+
+        The first four are scikit-learn's and give its results. The others
+        are computed without overflow for any input; the weights are
+        initialised as for 'relu' (Glorot uniform). Training with 'elu',
+        'selu', 'gelu', 'silu' or 'softplus' keeps the hidden layers'
+        pre-activations for the backward pass: one more workspace of the size
+        of the activations.
 
     solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
         The solver for weight optimization.
