@@ -4,11 +4,25 @@ Activations and deltas of all layers live in two flat workspaces allocated once
 per fit; each layer's block is a reshaped slice.  Dense inputs go through BLAS
 (``np.dot(a, b, out)``); CSR inputs through the row kernels below.  Sparse and
 dense share one specialisation: the unused representation is passed empty.
+
+Hidden activations whose derivative needs the pre-activation ``z``
+(``needs_preactivation``: elu, selu, gelu, silu, softplus) use a third
+workspace ``pres`` with the layout of ``acts``: the forward pass writes each
+hidden layer's ``X @ W + b`` there and its activation into ``acts``, and the
+backward pass takes ``f'(z)`` from it.  For the other activations, and for
+prediction, ``pres`` is passed empty and never touched, so they run exactly
+as before (one specialisation per dtype serves both cases).
 """
 
 import numpy as np
 
-from ._activations import bias_activate, multiply_derivative
+from ._activations import (
+    bias_activate,
+    bias_activate_keep,
+    multiply_derivative,
+    multiply_derivative_pre,
+    needs_preactivation,
+)
 from ._jit import kernel, like
 from ._losses import loss_and_delta
 from ._optimizers import ADAMW, L1_RATIO, optimizer_step, penalty
@@ -81,21 +95,35 @@ def forward(
     rows,
     n,
     acts,
+    pres,
     hidden,
     out_act,
 ):
-    """Fill the activation blocks of ``n`` samples; return the output block."""
+    """Fill the activation blocks of ``n`` samples; return the output block.
+
+    With a non-empty ``pres`` and a ``hidden`` activation that needs it, the
+    hidden layers' pre-activations are kept in ``pres`` (layout of ``acts``).
+    """
     n_weights = units.shape[0] - 1
+    keep = pres.shape[0] > 0 and needs_preactivation(hidden)
     A = _block(acts, act_offsets, units, 1, n)
     for i in range(n_weights):
         W = _coef(params, units, coef_offsets, i)
         b = _intercept(params, units, intercept_offsets, i)
         A = _block(acts, act_offsets, units, i + 1, n)
+        hidden_layer = i < n_weights - 1
+        # Where X @ W goes: the pre-activation block when it is kept.
+        Z = _block(pres, act_offsets, units, i + 1, n) if keep and hidden_layer else A
         if i == 0:
-            _input_dot(Xd, data, indices, indptr, sparse, rows, W, A)
+            _input_dot(Xd, data, indices, indptr, sparse, rows, W, Z)
         else:
-            np.dot(_block(acts, act_offsets, units, i, n), W, A)
-        bias_activate(out_act if i == n_weights - 1 else hidden, A, b)
+            np.dot(_block(acts, act_offsets, units, i, n), W, Z)
+        if not hidden_layer:
+            bias_activate(out_act, A, b)
+        elif keep:
+            bias_activate_keep(hidden, Z, b, A)
+        else:
+            bias_activate(hidden, A, b)
     return A
 
 
@@ -128,6 +156,7 @@ def predict(
         act_offsets[k + 1] = act_offsets[k] + rows_ws * units[k]
     acts = np.empty(act_offsets[-1] + rows_ws * units[-1], dtype=params.dtype)
     rows = np.empty(rows_ws, dtype=np.int64)
+    no_pres = np.empty(0, dtype=params.dtype)  # no backward pass: z is not kept
     for start in range(0, n, block):
         stop = min(n, start + block)
         m = stop - start
@@ -148,6 +177,7 @@ def predict(
             rows[:m],
             m,
             acts,
+            no_pres,
             hidden,
             out_act,
         )
@@ -182,6 +212,7 @@ def backprop(
     sw,
     n,
     acts,
+    pres,
     deltas,
     hidden,
     out_act,
@@ -193,9 +224,13 @@ def backprop(
     Writes the raw gradient into ``grads``: ``A.T @ delta`` for each weight
     matrix and the column sums of delta for each bias, without the L2 term and
     not yet divided by the weight sum.  Returns the weighted data loss
-    ``sum_i sw_i * loss_i``.
+    ``sum_i sw_i * loss_i``.  ``pres`` is the pre-activation workspace (the
+    size of ``acts``) when ``needs_preactivation(hidden)``, else empty.
     """
     n_weights = units.shape[0] - 1
+    keep = needs_preactivation(hidden)
+    if keep and n_weights > 1 and pres.shape[0] < acts.shape[0]:
+        raise ValueError("this hidden activation needs a pre-activation workspace")
     P = forward(
         params,
         units,
@@ -210,6 +245,7 @@ def backprop(
         rows,
         n,
         acts,
+        pres,
         hidden,
         out_act,
     )
@@ -227,7 +263,10 @@ def backprop(
         if i > 0:
             D_prev = _block(deltas, act_offsets, units, i, n)
             np.dot(D, _coef(params, units, coef_offsets, i).T, D_prev)
-            multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev)
+            if keep:
+                multiply_derivative_pre(hidden, _block(pres, act_offsets, units, i, n), D_prev)
+            else:
+                multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev)
     return value
 
 
@@ -258,6 +297,7 @@ def loss_grad(
     sw,
     n,
     acts,
+    pres,
     deltas,
     hidden,
     out_act,
@@ -291,6 +331,7 @@ def loss_grad(
         sw,
         n,
         acts,
+        pres,
         deltas,
         hidden,
         out_act,
@@ -333,6 +374,7 @@ def run_epoch(
     swb,
     rows,
     acts,
+    pres,
     deltas,
     hidden,
     out_act,
@@ -381,6 +423,7 @@ def run_epoch(
             swb[:n],
             n,
             acts,
+            pres,
             deltas,
             hidden,
             out_act,

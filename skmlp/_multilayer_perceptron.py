@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _engine
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, PREACTIVATION_CODES
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
 from ._losses import LOSSES, loss_and_delta
@@ -49,6 +49,17 @@ _PREDICT_WORKSPACE = 1 << 22
 _NO_INDICES = np.empty(0, dtype=np.int64)
 _NO_INDPTR = np.zeros(1, dtype=np.int64)
 _NO_DATA = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+
+
+def _preactivation_workspace(layout, rows, hidden, dtype):
+    """The pre-activation workspace of ``rows`` samples (layout of the activations).
+
+    Only activations whose derivative needs the pre-activation
+    (``PREACTIVATION_CODES``) and networks with a hidden layer use it; for the
+    others it is empty.
+    """
+    used = hidden in PREACTIVATION_CODES and len(layout.units) > 2
+    return np.empty(layout.workspace_size(rows) if used else 0, dtype=dtype)
 
 
 class _EngineInput:
@@ -431,6 +442,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         act_offsets = layout.act_offsets(n)
         rows = np.arange(n, dtype=np.int64)
         hidden, out_act, loss = self._codes()
+        pres = _preactivation_workspace(layout, n, hidden, dtype)
         alpha = float(self.alpha)
         eps = self._loss_param(dtype)
         # L-BFGS: the kernel adds the L2 part of the penalty, the L1 part is
@@ -446,7 +458,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 params, grads, layout.units, layout.coef_offsets,
                 layout.intercept_offsets, layout.n_coefs, act_offsets,
                 *inp.args(), rows, y, sample_weight, n,
-                acts, deltas, hidden, out_act, loss, alpha, eps,
+                acts, pres, deltas, hidden, out_act, loss, alpha, eps,
             )  # fmt: skip
             if l1:
                 coefs = params[:n_coefs]
@@ -600,6 +612,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         sw_batch = np.empty(batch_size, dtype=dtype)
         rows = np.empty(batch_size, dtype=np.int64)
         hidden, out_act, loss = self._codes()
+        pres = _preactivation_workspace(layout, batch_size, hidden, dtype)
         alpha = float(self.alpha)
         eps = self._loss_param(dtype)
         sample_idx = np.arange(n_samples, dtype=np.int64)
@@ -624,7 +637,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     layout.units, layout.coef_offsets, layout.intercept_offsets,
                     layout.n_coefs, act_offsets, *inp.args(),
                     y_train, sw_train, sample_idx, batch_size, X_batch, y_batch,
-                    sw_batch, rows, acts, deltas, hidden, out_act, loss, alpha, eps,
+                    sw_batch, rows, acts, pres, deltas, hidden, out_act, loss, alpha, eps,
                 )  # fmt: skip
                 # Diverged: a non-finite loss, or weights whose squared norm
                 # (the L2 term) overflows, which no input can be used with.
@@ -905,13 +918,37 @@ _PARAMETERS_DOC = """
         The ith element represents the number of neurons in the ith
         hidden layer. An empty tuple gives a network with no hidden layer.
 
-    activation : {{'identity', 'logistic', 'tanh', 'relu'}}, default='relu'
+    activation : {{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
+'selu', 'gelu', 'silu', 'softplus'}}, default='relu'
         Activation function for the hidden layers.
 
         - 'identity', no-op activation, returns f(x) = x
         - 'logistic', the logistic sigmoid, returns f(x) = 1 / (1 + exp(-x))
         - 'tanh', the hyperbolic tangent, returns f(x) = tanh(x)
         - 'relu', the rectified linear unit, returns f(x) = max(0, x)
+        - 'leaky_relu', the leaky rectified linear unit, returns
+          f(x) = x for x > 0 and 0.01 * x otherwise
+        - 'elu', the exponential linear unit (alpha = 1), returns
+          f(x) = x for x > 0 and exp(x) - 1 otherwise
+        - 'selu', the scaled exponential linear unit, returns
+          f(x) = scale * x for x > 0 and scale * alpha * (exp(x) - 1)
+          otherwise, with alpha = 1.6732632423543772 and
+          scale = 1.0507009873554805
+        - 'gelu', the Gaussian error linear unit (exact form), returns
+          f(x) = x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))), Phi being the
+          standard normal cumulative distribution function (computed as
+          0.5 * x * erfc(-x / sqrt(2)), accurate for x << 0 too)
+        - 'silu', the sigmoid linear unit (swish), returns
+          f(x) = x * logistic(x) = x / (1 + exp(-x))
+        - 'softplus', returns f(x) = log(1 + exp(x)), computed as
+          max(x, 0) + log1p(exp(-abs(x)))
+
+        The first four are scikit-learn's and give its results. The others
+        are computed without overflow for any input; the weights are
+        initialised as for 'relu' (Glorot uniform). Training with 'elu',
+        'selu', 'gelu', 'silu' or 'softplus' keeps the hidden layers'
+        pre-activations for the backward pass: one more workspace of the size
+        of the activations.
 
     solver : {{'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam'}}, \
 default='adam'

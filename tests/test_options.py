@@ -38,7 +38,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPClassifier, MLPRegressor, _engine
 from skmlp._losses import LOSSES
-from skmlp._multilayer_perceptron import _EngineInput
+from skmlp._multilayer_perceptron import _EngineInput, _preactivation_workspace
 from skmlp._optimizers import SOLVERS, STATE_ROWS, hyperparameters, optimizer_step, penalty
 
 NEW_SOLVERS = ["adamw", "rmsprop", "adagrad", "nadam"]
@@ -295,6 +295,7 @@ class Network:
         self.sw_sum = float(self.sw.sum())
         self.acts = np.empty(self.layout.workspace_size(self.n))
         self.deltas = np.empty_like(self.acts)
+        self.pres = _preactivation_workspace(self.layout, self.n, self.codes[0], np.float64)
         self.act_offsets = self.layout.act_offsets(self.n)
         self.rows = np.arange(self.n, dtype=np.int64)
         self.n_coefs = self.layout.n_coefs
@@ -308,7 +309,7 @@ class Network:
         value = _engine.backprop(
             params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
             self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
-            self.acts, self.deltas, hidden, out_act, loss, self.loss_param,
+            self.acts, self.pres, self.deltas, hidden, out_act, loss, self.loss_param,
         )  # fmt: skip
         return value, grads
 
@@ -321,7 +322,7 @@ class Network:
         value = _engine.loss_grad(
             params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
             lay.n_coefs, self.act_offsets, *self.inp.args(), self.rows, self.Y,
-            self.sw, self.n, self.acts, self.deltas, hidden, out_act, loss,
+            self.sw, self.n, self.acts, self.pres, self.deltas, hidden, out_act, loss,
             alpha, self.loss_param,
         )  # fmt: skip
         return value, grads
@@ -612,6 +613,7 @@ def test_robust_loss_resists_corrupted_targets_better_than_squared_error(loss):
         MLPRegressor(loss="huber"),
         MLPRegressor(loss="absolute_error"),
         MLPClassifier(solver="rmsprop"),
+        MLPClassifier(activation="gelu", solver="rmsprop"),
         MLPClassifier(solver="adamw", alpha=1e-2),
         MLPClassifier(l1_ratio=0.5),
     ]
