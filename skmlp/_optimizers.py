@@ -84,13 +84,12 @@ def _grad_norm(params, grads, n_coefs, a2, a1, sw):
 
 # One loop per solver family, the solver chosen outside the loop, so each
 # loop vectorises.  Each updates parameters ``lo:hi`` and returns the sum of
-# squares and of absolute values of the updated parameters.
+# squares of the updated parameters.
 
 
 @kernel(inline="always")
 def _sgd(params, grads, vel, lo, hi, a2, a1, sw, scale, mu, lr, nesterov):
     sq = like(params, 0.0)
-    ab = like(params, 0.0)
     for k in range(lo, hi):
         g = _grad(grads, params, k, a2, a1, sw) * scale
         v = mu * vel[k] - lr * g
@@ -98,15 +97,13 @@ def _sgd(params, grads, vel, lo, hi, a2, a1, sw, scale, mu, lr, nesterov):
         p = params[k] + (mu * v - lr * g if nesterov else v)
         params[k] = p
         sq += p * p
-        ab += abs(p)
-    return sq, ab
+    return sq
 
 
 @kernel(inline="always")
 def _adam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr_t, eps, d2, d1):
     # d2, d1: AdamW's decoupled decay (zero for Adam)
     sq = like(params, 0.0)
-    ab = like(params, 0.0)
     for k in range(lo, hi):
         g = _grad(grads, params, k, a2, a1, sw) * scale
         mk = b1 * m[k] + c1 * g
@@ -118,14 +115,12 @@ def _adam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr_t, 
         p -= lr_t * mk / (np.sqrt(vk) + eps)
         params[k] = p
         sq += p * p
-        ab += abs(p)
-    return sq, ab
+    return sq
 
 
 @kernel(inline="always")
 def _nadam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr, eps, cm, cg, cv):
     sq = like(params, 0.0)
-    ab = like(params, 0.0)
     for k in range(lo, hi):
         g = _grad(grads, params, k, a2, a1, sw) * scale
         mk = b1 * m[k] + c1 * g
@@ -135,15 +130,13 @@ def _nadam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr, e
         p = params[k] - lr * (cm * mk + cg * g) / (np.sqrt(vk * cv) + eps)
         params[k] = p
         sq += p * p
-        ab += abs(p)
-    return sq, ab
+    return sq
 
 
 @kernel(inline="always")
 def _rms(params, grads, v, lo, hi, a2, a1, sw, scale, rho, c, lr, eps):
     # RMSprop: v = rho v + (1 - rho) g^2; AdaGrad is rho = c = 1.
     sq = like(params, 0.0)
-    ab = like(params, 0.0)
     for k in range(lo, hi):
         g = _grad(grads, params, k, a2, a1, sw) * scale
         vk = rho * v[k] + c * (g * g)
@@ -151,8 +144,7 @@ def _rms(params, grads, v, lo, hi, a2, a1, sw, scale, rho, c, lr, eps):
         p = params[k] - lr * g / (np.sqrt(vk) + eps)
         params[k] = p
         sq += p * p
-        ab += abs(p)
-    return sq, ab
+    return sq
 
 
 # Reassociation only (no contraction, no reciprocal): it lets the norm
@@ -199,13 +191,13 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
     if code == SGD:
         mu = like(params, hyper[MOMENTUM])
         nesterov = hyper[NESTEROV] != 0.0
-        sq, ab = _sgd(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, mu, lr_, nesterov)
+        sq = _sgd(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, mu, lr_, nesterov)
         _sgd(params, grads, s0, n_coefs, n, zero, zero, sw, scale, mu, lr_, nesterov)
     elif code == ADAM or code == ADAMW:
         lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
         d2 = like(params, lr * alpha * (1.0 - r)) if decoupled else zero
         d1 = like(params, lr * alpha * r) if decoupled else zero
-        sq, ab = _adam(
+        sq = _adam(
             params,
             grads,
             s0,
@@ -249,7 +241,7 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
         cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
         cg = like(params, (1.0 - b1) / (1.0 - b1**t))
         cv = like(params, 1.0 / (1.0 - b2**t))
-        sq, ab = _nadam(
+        sq = _nadam(
             params,
             grads,
             s0,
@@ -294,11 +286,15 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
     else:
         one = like(params, 1.0)
         rho, c = (b2_, c2) if code == RMSPROP else (one, one)
-        sq, ab = _rms(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, rho, c, lr_, eps)
+        sq = _rms(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, rho, c, lr_, eps)
         _rms(params, grads, s0, n_coefs, n, zero, zero, sw, scale, rho, c, lr_, eps)
     if decoupled:
         return 0.0, t
-    return 0.5 * alpha * (1.0 - r) * float(sq) + alpha * r * float(ab), t
+    ab = 0.0
+    if r != 0.0:  # the L1 norm costs a pass of its own, only when it is used
+        for k in range(n_coefs):
+            ab += abs(params[k])
+    return 0.5 * alpha * (1.0 - r) * float(sq) + alpha * r * ab, t
 
 
 @kernel
