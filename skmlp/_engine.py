@@ -25,7 +25,7 @@ from ._activations import (
 )
 from ._jit import kernel, like
 from ._losses import loss_and_delta
-from ._optimizers import ADAMW, L1_RATIO, optimizer_step, penalty
+from ._optimizers import ADAMW, L1_RATIO, finished_gradient, optimizer_step, penalty
 
 
 @kernel(inline="always")
@@ -271,14 +271,6 @@ def backprop(
 
 
 @kernel
-def _sum_squares(params, n_coefs):
-    sq = 0.0
-    for k in range(n_coefs):
-        sq += params[k] * params[k]
-    return sq
-
-
-@kernel
 def loss_grad(
     params,
     grads,
@@ -303,12 +295,15 @@ def loss_grad(
     out_act,
     loss,
     alpha,
+    l1_ratio,
     eps,
 ):
     """Loss of ``n`` samples at ``params`` and its gradient, written into ``grads``.
 
-    The loss is the weighted mean data loss plus ``alpha / 2 * ||W||^2``, both
-    divided by the weight sum, as in scikit-learn.  Used by L-BFGS, which
+    The loss is the weighted mean data loss plus the penalty (``alpha / 2 *
+    ||W||^2`` with ``l1_ratio=0``, as in scikit-learn; elastic net otherwise),
+    both divided by the weight sum.  The gradient is finished and the penalty
+    computed exactly as the optimizer step does.  Used by L-BFGS, which
     evaluates the whole training set at once.
     """
     sw_sum = 0.0
@@ -338,13 +333,14 @@ def loss_grad(
         loss,
         eps,
     )
-    alpha_ = like(params, alpha)
+    a2 = like(params, alpha * (1.0 - l1_ratio))
+    a1 = like(params, alpha * l1_ratio)
     sw_ = like(params, sw_sum)
     for k in range(n_coefs):
-        grads[k] = (grads[k] + alpha_ * params[k]) / sw_
+        grads[k] = finished_gradient(grads, params, k, a2, a1, sw_)
     for k in range(n_coefs, params.shape[0]):
         grads[k] /= sw_
-    return (value + 0.5 * alpha * _sum_squares(params, n_coefs)) / sw_sum
+    return (value + penalty(params, n_coefs, alpha, l1_ratio)) / sw_sum
 
 
 @kernel

@@ -444,13 +444,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         hidden, out_act, loss = self._codes()
         pres = _preactivation_workspace(layout, n, hidden, dtype)
         alpha = float(self.alpha)
+        l1_ratio = float(self.l1_ratio)
         eps = self._loss_param(dtype)
-        # L-BFGS: the kernel adds the L2 part of the penalty, the L1 part is
-        # added here (subgradient sign(w)).
-        l1 = float(self.alpha) * self.l1_ratio
-        alpha = float(self.alpha) - l1 if l1 else alpha
-        n_coefs = layout.n_coefs
-        sw_sum = float(sample_weight.sum())
 
         def loss_and_gradient(x):
             params[:] = x
@@ -458,12 +453,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 params, grads, layout.units, layout.coef_offsets,
                 layout.intercept_offsets, layout.n_coefs, act_offsets,
                 *inp.args(), rows, y, sample_weight, n,
-                acts, pres, deltas, hidden, out_act, loss, alpha, eps,
+                acts, pres, deltas, hidden, out_act, loss, alpha, l1_ratio, eps,
             )  # fmt: skip
-            if l1:
-                coefs = params[:n_coefs]
-                value += l1 * float(np.abs(coefs).sum()) / sw_sum
-                grads[:n_coefs] += np.sign(coefs) * (l1 / sw_sum)
             # A copy: the optimizer keeps the returned gradient between calls.
             return value, grads.astype(np.float64)
 

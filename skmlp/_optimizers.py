@@ -57,7 +57,7 @@ def hyperparameters(
 
 
 @kernel(inline="always")
-def _grad(grads, params, k, a2, a1, sw):
+def finished_gradient(grads, params, k, a2, a1, sw):
     """Finished gradient of parameter k: raw batch gradient plus elastic-net term.
 
     With ``a1 == 0`` this is scikit-learn's ``(grad + alpha * coef) / sw_sum``
@@ -74,10 +74,10 @@ def _grad_norm(params, grads, n_coefs, a2, a1, sw):
     zero = like(params, 0.0)
     total = zero
     for k in range(n_coefs):
-        g = _grad(grads, params, k, a2, a1, sw)
+        g = finished_gradient(grads, params, k, a2, a1, sw)
         total += g * g
     for k in range(n_coefs, params.shape[0]):
-        g = _grad(grads, params, k, zero, zero, sw)
+        g = finished_gradient(grads, params, k, zero, zero, sw)
         total += g * g
     return np.sqrt(float(total))
 
@@ -91,7 +91,7 @@ def _grad_norm(params, grads, n_coefs, a2, a1, sw):
 def _sgd(params, grads, vel, lo, hi, a2, a1, sw, scale, mu, lr, nesterov):
     sq = like(params, 0.0)
     for k in range(lo, hi):
-        g = _grad(grads, params, k, a2, a1, sw) * scale
+        g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         v = mu * vel[k] - lr * g
         vel[k] = v
         p = params[k] + (mu * v - lr * g if nesterov else v)
@@ -105,7 +105,7 @@ def _adam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr_t, 
     # d2, d1: AdamW's decoupled decay (zero for Adam)
     sq = like(params, 0.0)
     for k in range(lo, hi):
-        g = _grad(grads, params, k, a2, a1, sw) * scale
+        g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         mk = b1 * m[k] + c1 * g
         vk = b2 * v[k] + c2 * (g * g)
         m[k] = mk
@@ -122,7 +122,7 @@ def _adam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr_t, 
 def _nadam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr, eps, cm, cg, cv):
     sq = like(params, 0.0)
     for k in range(lo, hi):
-        g = _grad(grads, params, k, a2, a1, sw) * scale
+        g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         mk = b1 * m[k] + c1 * g
         vk = b2 * v[k] + c2 * (g * g)
         m[k] = mk
@@ -138,7 +138,7 @@ def _rms(params, grads, v, lo, hi, a2, a1, sw, scale, rho, c, lr, eps):
     # RMSprop: v = rho v + (1 - rho) g^2; AdaGrad is rho = c = 1.
     sq = like(params, 0.0)
     for k in range(lo, hi):
-        g = _grad(grads, params, k, a2, a1, sw) * scale
+        g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         vk = rho * v[k] + c * (g * g)
         v[k] = vk
         p = params[k] - lr * g / (np.sqrt(vk) + eps)

@@ -215,7 +215,7 @@ def _kernel_loss(est, X, y, pres):
     value = _engine.loss_grad(
         est._params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
         layout.n_coefs, layout.act_offsets(n), *inp.args(), np.arange(n), Y, np.ones(n), n,
-        acts, pres, np.empty_like(acts), hidden, out_act, loss, 0.0, 1e-16,
+        acts, pres, np.empty_like(acts), hidden, out_act, loss, 0.0, 0.0, 1e-16,
     )  # fmt: skip
     return value, grads
 

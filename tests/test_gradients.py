@@ -184,7 +184,7 @@ class KernelLoss:
             params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
             layout.n_coefs, self.act_offsets, *self.inp.args(), self.rows,
             self.Y, self.sw, self.n, self.acts, self.pres, self.deltas, hidden,
-            out_act, loss, self.alpha, self.eps,
+            out_act, loss, self.alpha, 0.0, self.eps,
         )  # fmt: skip
         return value, grads
 

@@ -323,7 +323,7 @@ class Network:
             params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
             lay.n_coefs, self.act_offsets, *self.inp.args(), self.rows, self.Y,
             self.sw, self.n, self.acts, self.pres, self.deltas, hidden, out_act, loss,
-            alpha, self.loss_param,
+            alpha, 0.0, self.loss_param,
         )  # fmt: skip
         return value, grads
 
