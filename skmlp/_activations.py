@@ -207,14 +207,18 @@ def bias_activate_keep(code, Z, b, A):
 
 
 @kernel
-def multiply_derivative(code, A, D):
-    """In place ``D *= f'(z)``, with f'(z) written in terms of the output ``A = f(z)``.
+def multiply_derivative(code, A, D, a_scale):
+    """In place ``D *= f'(z)``, with f'(z) written in terms of the output ``f(z) = a_scale * A``.
 
-    For the codes not in ``needs_preactivation``.
+    For the codes not in ``needs_preactivation``.  ``a_scale`` is 1 except
+    after dropout, whose kept outputs are ``f(z) / (1 - rate)`` (the dropped
+    ones have ``D == 0`` already).  Only tanh and logistic need it: the zero
+    and sign tests of relu and leaky_relu do not depend on a positive scale.
     """
     n, m = A.shape
     zero = like(A, 0.0)
     one = like(A, 1.0)
+    s = like(A, a_scale)
     if code == RELU:
         for i in range(n):
             for j in range(m):
@@ -223,11 +227,13 @@ def multiply_derivative(code, A, D):
     elif code == TANH:
         for i in range(n):
             for j in range(m):
-                D[i, j] *= one - A[i, j] * A[i, j]
+                a = s * A[i, j]
+                D[i, j] *= one - a * a
     elif code == LOGISTIC:
         for i in range(n):
             for j in range(m):
-                D[i, j] *= A[i, j] * (one - A[i, j])
+                a = s * A[i, j]
+                D[i, j] *= a * (one - a)
     elif code == LEAKY_RELU:
         # f(z) has the sign of z (0 for z = 0, whose slope is taken as LEAKY_SLOPE).
         slope = like(A, LEAKY_SLOPE)

@@ -12,6 +12,20 @@ hidden layer's ``X @ W + b`` there and its activation into ``acts``, and the
 backward pass takes ``f'(z)`` from it.  For the other activations, and for
 prediction, ``pres`` is passed empty and never touched, so they run exactly
 as before (one specialisation per dtype serves both cases).
+
+Batch normalisation and dropout travel as two tuples, so that every kernel
+has one signature whether they are on or off (empty arrays mean off):
+
+- ``norm = (scale_offsets, running, batch_stats, norms, momentum, eps)``:
+  where each hidden layer's scale sits in ``params`` (``Layout.scale_offsets``),
+  the running means then variances (``2 * n_normalized``), a workspace of the
+  same size for the batch means and inverse standard deviations, the
+  workspace (layout of ``acts``) holding the normalised values for the
+  backward pass, and the two constants of :mod:`skmlp._batch_norm`.
+- ``drop = (thresholds, scales, masks, keys, rng)``: each hidden layer's
+  uint64 keep threshold (see :mod:`skmlp._dropout`) and float64 scale
+  ``1 / (1 - rate)``, the mask workspace (layout of ``acts``), the uint64 key
+  of every sample (indexed like ``rows``) and the generator ``[seed, epoch]``.
 """
 
 import numpy as np
@@ -23,6 +37,8 @@ from ._activations import (
     multiply_derivative_pre,
     needs_preactivation,
 )
+from ._batch_norm import normalize_backward, normalize_infer, normalize_train
+from ._dropout import apply_dropout, multiply_mask
 from ._jit import kernel, like
 from ._losses import loss_and_delta
 from ._optimizers import ADAMW, L1_RATIO, finished_gradient, optimizer_step, penalty
@@ -93,37 +109,75 @@ def forward(
     indptr,
     sparse,
     rows,
+    sw,
     n,
     acts,
     pres,
     hidden,
     out_act,
+    norm,
+    drop,
+    training,
 ):
     """Fill the activation blocks of ``n`` samples; return the output block.
 
     With a non-empty ``pres`` and a ``hidden`` activation that needs it, the
     hidden layers' pre-activations are kept in ``pres`` (layout of ``acts``).
+    ``norm`` and ``drop`` are the batch-normalisation and dropout packs (see
+    the module docstring); ``training`` selects batch statistics and dropout
+    masks, otherwise running statistics and no dropout.
     """
+    scale_offsets, running, batch_stats, norms, momentum, bn_eps = norm
+    thresholds, drop_scales, masks, keys, rng = drop
     n_weights = units.shape[0] - 1
     keep = pres.shape[0] > 0 and needs_preactivation(hidden)
+    n_norm = running.shape[0] // 2
     A = _block(acts, act_offsets, units, 1, n)
     for i in range(n_weights):
         W = _coef(params, units, coef_offsets, i)
         b = _intercept(params, units, intercept_offsets, i)
         A = _block(acts, act_offsets, units, i + 1, n)
         hidden_layer = i < n_weights - 1
-        # Where X @ W goes: the pre-activation block when it is kept.
-        Z = _block(pres, act_offsets, units, i + 1, n) if keep and hidden_layer else A
+        normalized = hidden_layer and scale_offsets.shape[0] > 0
+        # The input of the activation: the pre-activation block when it is kept.
+        P = _block(pres, act_offsets, units, i + 1, n) if keep and hidden_layer else A
+        # Where X @ W goes: the normalised-values block in batch-norm training.
+        Z = _block(norms, act_offsets, units, i + 1, n) if normalized and training else P
         if i == 0:
             _input_dot(Xd, data, indices, indptr, sparse, rows, W, Z)
         else:
             np.dot(_block(acts, act_offsets, units, i, n), W, Z)
+        if normalized:
+            u = units[i + 1]
+            start = scale_offsets[i]
+            scale = params[start : start + u]
+            s = start - scale_offsets[0]  # this layer's units in the statistics
+            running_mean = running[s : s + u]
+            running_var = running[n_norm + s : n_norm + s + u]
+            if training:
+                normalize_train(
+                    Z,
+                    sw,
+                    scale,
+                    batch_stats[s : s + u],
+                    batch_stats[n_norm + s : n_norm + s + u],
+                    running_mean,
+                    running_var,
+                    momentum,
+                    bn_eps,
+                    P,
+                )
+            else:
+                normalize_infer(P, scale, running_mean, running_var, bn_eps)
         if not hidden_layer:
             bias_activate(out_act, A, b)
         elif keep:
-            bias_activate_keep(hidden, Z, b, A)
+            bias_activate_keep(hidden, P, b, A)
         else:
             bias_activate(hidden, A, b)
+        if training and hidden_layer and thresholds.shape[0] > 0 and thresholds[i] > 0:
+            M = _block(masks, act_offsets, units, i + 1, n)
+            apply_dropout(A, M, thresholds[i], drop_scales[i], rng, keys, rows, i)
     return A
 
 
@@ -142,8 +196,10 @@ def predict(
     max_workspace,
     hidden,
     out_act,
+    norm,
+    drop,
 ):
-    """Output activations of ``n`` samples.
+    """Output activations of ``n`` samples (running statistics, no dropout).
 
     Rows go through in blocks whose activations fit in ``max_workspace``
     elements, so memory stays bounded for any ``n``.
@@ -175,11 +231,15 @@ def predict(
             indptr,
             sparse,
             rows[:m],
+            no_pres,
             m,
             acts,
             no_pres,
             hidden,
             out_act,
+            norm,
+            drop,
+            False,
         )
     return out
 
@@ -218,19 +278,25 @@ def backprop(
     out_act,
     loss,
     eps,
+    norm,
+    drop,
 ):
-    """Forward and backward pass over ``n`` samples.
+    """Forward and backward pass over ``n`` samples, in training mode.
 
     Writes the raw gradient into ``grads``: ``A.T @ delta`` for each weight
-    matrix and the column sums of delta for each bias, without the L2 term and
-    not yet divided by the weight sum.  Returns the weighted data loss
-    ``sum_i sw_i * loss_i``.  ``pres`` is the pre-activation workspace (the
-    size of ``acts``) when ``needs_preactivation(hidden)``, else empty.
+    matrix, the column sums of delta for each bias, and the batch-norm scale
+    gradients, without the L2 term and not yet divided by the weight sum.
+    Returns the weighted data loss ``sum_i sw_i * loss_i``.  ``pres`` is the
+    pre-activation workspace (the size of ``acts``) when
+    ``needs_preactivation(hidden)``, else empty.
     """
+    scale_offsets, running, batch_stats, norms, momentum, bn_eps = norm
+    thresholds, drop_scales, masks, keys, rng = drop
     n_weights = units.shape[0] - 1
     keep = needs_preactivation(hidden)
     if keep and n_weights > 1 and pres.shape[0] < acts.shape[0]:
         raise ValueError("this hidden activation needs a pre-activation workspace")
+    n_norm = running.shape[0] // 2
     P = forward(
         params,
         units,
@@ -243,30 +309,55 @@ def backprop(
         indptr,
         sparse,
         rows,
+        sw,
         n,
         acts,
         pres,
         hidden,
         out_act,
+        norm,
+        drop,
+        True,
     )
     D = _block(deltas, act_offsets, units, n_weights, n)
     value = loss_and_delta(loss, P, Y, sw, eps, D)
+    one = like(params, 1.0)
     for i in range(n_weights - 1, -1, -1):
         D = _block(deltas, act_offsets, units, i + 1, n)
+        g = _intercept(grads, units, intercept_offsets, i)
+        _column_sums(D, g)
+        if i < n_weights - 1 and scale_offsets.shape[0] > 0:
+            # Through the normalisation: D becomes the gradient of X @ W.
+            u = units[i + 1]
+            start = scale_offsets[i]
+            s = start - scale_offsets[0]
+            normalize_backward(
+                D,
+                _block(norms, act_offsets, units, i + 1, n),
+                sw,
+                params[start : start + u],
+                batch_stats[n_norm + s : n_norm + s + u],
+                g,
+                grads[start : start + u],
+            )
         G = _coef(grads, units, coef_offsets, i)
         if i == 0:
             _input_tdot(Xd, data, indices, indptr, sparse, rows, D, G)
         else:
             np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
-        g = _intercept(grads, units, intercept_offsets, i)
-        _column_sums(D, g)
         if i > 0:
             D_prev = _block(deltas, act_offsets, units, i, n)
             np.dot(D, _coef(params, units, coef_offsets, i).T, D_prev)
+            # Layer i's output was dropped out: the gradient flows through the
+            # kept units, scaled as they were, and f(z) is A / drop scale.
+            a_scale = one
+            if thresholds.shape[0] > 0 and thresholds[i - 1] > 0:
+                multiply_mask(D_prev, _block(masks, act_offsets, units, i, n))
+                a_scale = one / like(params, drop_scales[i - 1])
             if keep:
                 multiply_derivative_pre(hidden, _block(pres, act_offsets, units, i, n), D_prev)
             else:
-                multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev)
+                multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev, a_scale)
     return value
 
 
@@ -297,6 +388,8 @@ def loss_grad(
     alpha,
     l1_ratio,
     eps,
+    norm,
+    drop,
 ):
     """Loss of ``n`` samples at ``params`` and its gradient, written into ``grads``.
 
@@ -332,6 +425,8 @@ def loss_grad(
         out_act,
         loss,
         eps,
+        norm,
+        drop,
     )
     a2 = like(params, alpha * (1.0 - l1_ratio))
     a1 = like(params, alpha * l1_ratio)
@@ -377,6 +472,8 @@ def run_epoch(
     loss,
     alpha,
     eps,
+    norm,
+    drop,
 ):
     """One pass over the samples in ``order``: forward, backward and update per batch.
 
@@ -425,6 +522,8 @@ def run_epoch(
             out_act,
             loss,
             eps,
+            norm,
+            drop,
         )
         total += (value + pen) / weight * n
         pen, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)

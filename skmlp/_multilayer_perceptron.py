@@ -31,12 +31,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _engine
+from . import _batch_norm, _dropout, _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, PREACTIVATION_CODES
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
 from ._losses import LOSSES, loss_and_delta
 from ._optimizers import LR, SOLVERS, STATE_ROWS, hyperparameters
+from ._progress import EpochProgress
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 
@@ -49,6 +50,12 @@ _PREDICT_WORKSPACE = 1 << 22
 _NO_INDICES = np.empty(0, dtype=np.int64)
 _NO_INDPTR = np.zeros(1, dtype=np.int64)
 _NO_DATA = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+# Dropout off (prediction, L-BFGS, rate 0): the pack of empty arrays.
+_NO_KEYS = np.empty(0, np.uint64)
+_NO_DROPOUT = {
+    dtype: (_NO_KEYS, np.empty(0), data, _NO_KEYS, np.zeros(2, np.uint64))
+    for dtype, data in _NO_DATA.items()
+}
 
 
 def _preactivation_workspace(layout, rows, hidden, dtype):
@@ -180,6 +187,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
         "scoring": [None, StrOptions(set(get_scorer_names())), callable],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "batch_norm": ["boolean"],
     }
 
     @abstractmethod
@@ -214,6 +223,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         max_grad_norm,
         warmup_fraction,
         scoring,
+        dropout,
+        batch_norm,
     ):
         self.activation = activation
         self.solver = solver
@@ -244,6 +255,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.max_grad_norm = max_grad_norm
         self.warmup_fraction = warmup_fraction
         self.scoring = scoring
+        self.dropout = dropout
+        self.batch_norm = batch_norm
 
     # ------------------------------------------------------------------
     # Fitted state: one flat buffer, coefs_ and intercepts_ as its views.
@@ -252,9 +265,25 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._params = flat
         self._layout = layout
         self.coefs_, self.intercepts_ = layout.views(flat)
+        if layout.batch_norm:
+            self.batch_norm_scales_ = layout.scale_views(flat)
+        else:
+            self.__dict__.pop("batch_norm_scales_", None)
         # The view objects handed out: if the lists still hold exactly these,
         # the buffer is current (in-place edits of a view write the buffer).
-        self._views = (*self.coefs_, *self.intercepts_)
+        self._views = self._current_views()
+
+    def _current_views(self):
+        return (*self.coefs_, *self.intercepts_, *getattr(self, "batch_norm_scales_", ()))
+
+    def _set_running(self, running):
+        """Batch norm's running statistics: one array, ``batch_norm_means_``/``vars_`` views."""
+        self._running = running
+        if self._layout.batch_norm:
+            self.batch_norm_means_, self.batch_norm_vars_ = self._layout.statistic_views(running)
+        else:
+            self.__dict__.pop("batch_norm_means_", None)
+            self.__dict__.pop("batch_norm_vars_", None)
 
     def _sync_params(self):
         """Return the flat buffer, repacking it if coefs_/intercepts_ were replaced.
@@ -264,15 +293,19 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         source of truth.
         """
         flat = self._params
-        current = (*self.coefs_, *self.intercepts_)
+        current = self._current_views()
         if len(current) == len(self._views) and all(a is b for a, b in zip(current, self._views)):
             return flat
         coefs = [np.asarray(c) for c in self.coefs_]
         units = [c.shape[0] for c in coefs] + [coefs[-1].shape[1]]
-        layout = Layout.from_units(units)
+        layout = Layout.from_units(units, self._layout.batch_norm)
         new = np.empty(layout.n_params, dtype=flat.dtype)
         new_coefs, new_intercepts = layout.views(new)
-        for dst, src in zip(new_coefs + new_intercepts, coefs + list(self.intercepts_)):
+        scales = getattr(self, "batch_norm_scales_", [])
+        for dst, src in zip(
+            new_coefs + new_intercepts + layout.scale_views(new),
+            coefs + list(self.intercepts_) + list(scales),
+        ):
             dst[...] = src
         self._set_parameters(new, layout)
         return new
@@ -284,7 +317,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             state = dict(state, _params=self._params)
             # The views are rebuilt on load; pickling them would store the
             # parameters twice and lose the aliasing.
-            for name in ("coefs_", "intercepts_", "_views"):
+            for name in (
+                "coefs_",
+                "intercepts_",
+                "batch_norm_scales_",
+                "batch_norm_means_",
+                "batch_norm_vars_",
+                "_views",
+            ):
                 state.pop(name, None)
         return state
 
@@ -292,6 +332,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         super().__setstate__(state)
         if "_params" in state:
             self._set_parameters(self._params, self._layout)
+            self._set_running(self._running)
 
     # ------------------------------------------------------------------
     # Initialisation
@@ -323,7 +364,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         else:
             self.out_activation_ = "logistic"
 
-        layout = Layout.from_units(layer_units)
+        layout = Layout.from_units(layer_units, self.batch_norm)
         flat = np.empty(layout.n_params, dtype=dtype)
         self._set_parameters(flat, layout)
         # Layer by layer, weights then biases: with the default scheme a
@@ -331,7 +372,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         init = WEIGHT_INITS[self.weight_init]
         for coef, intercept in zip(self.coefs_, self.intercepts_):
             coef[...], intercept[...] = init(self._random_state, *coef.shape, self.activation)
+        # Batch norm starts as the identity: scale 1, running mean 0, variance 1.
+        n_norm = layout.n_normalized
+        flat[layout.n_params - n_norm :] = 1.0
+        self._set_running(np.concatenate([np.zeros(n_norm, dtype), np.ones(n_norm, dtype)]))
         self._best_params = flat.copy()
+        self._best_running = self._running.copy()
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_ = None  # until an epoch completes
@@ -348,16 +394,43 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _check_option_conflicts(self):
+    def _check_option_conflicts(self, dropout_rates):
         """Options that mean nothing together raise, naming both parameters."""
-        if self.solver == "lbfgs":
-            for name, inactive in (("warmup_fraction", 0.0), ("max_grad_norm", None)):
-                if getattr(self, name) != inactive:
-                    raise ValueError(
-                        "%s=%r has no effect with solver='lbfgs', which takes no "
-                        "learning-rate steps; use a stochastic solver or leave %s "
-                        "at its default." % (name, getattr(self, name), name)
-                    )
+        if self.solver != "lbfgs":
+            return
+        for name, inactive in (("warmup_fraction", 0.0), ("max_grad_norm", None)):
+            if getattr(self, name) != inactive:
+                raise ValueError(
+                    "%s=%r has no effect with solver='lbfgs', which takes no "
+                    "learning-rate steps; use a stochastic solver or leave %s "
+                    "at its default." % (name, getattr(self, name), name)
+                )
+        if any(dropout_rates) or self.batch_norm:
+            name = "dropout" if any(dropout_rates) else "batch_norm"
+            raise ValueError(
+                "%s=%r needs minibatches, which solver='lbfgs' does not use: it "
+                "minimises one deterministic full-batch loss. Use a stochastic "
+                "solver (such as 'adam') or set %s=%r."
+                % (name, getattr(self, name), name, 0.0 if name == "dropout" else False)
+            )
+
+    def _dropout_rates(self, n_hidden):
+        """``dropout`` as one rate per hidden layer (ValueError if it is not one)."""
+        rates = self.dropout
+        if isinstance(rates, Real):
+            return [float(rates)] * n_hidden
+        try:
+            rates = np.asarray(rates, dtype=np.float64)
+        except (TypeError, ValueError):
+            rates = None
+        if rates is None or rates.ndim != 1 or rates.shape[0] != n_hidden:
+            raise ValueError(
+                "dropout must be a rate in [0, 1) or a sequence of one rate per hidden "
+                "layer (%d here), got %r." % (n_hidden, self.dropout)
+            )
+        if not np.all((rates >= 0) & (rates < 1)):
+            raise ValueError("Every dropout rate must be in [0, 1), got %r." % (self.dropout,))
+        return rates.tolist()
 
     def _sample_class_weight(self, y, sample_weight):
         """Per-sample weights from ``class_weight`` (classifier only), or None."""
@@ -382,7 +455,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden_layer_sizes = self._validated_hidden_layer_sizes()
-        self._check_option_conflicts()
+        dropout_rates = self._dropout_rates(len(hidden_layer_sizes))
+        self._check_option_conflicts(dropout_rates)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._params.dtype
@@ -410,6 +484,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     "hidden_layer_sizes and the number of outputs must stay the "
                     "same with warm_start=True or partial_fit." % (layer_units, previous)
                 )
+            normalized = bool(self.batch_norm) and len(hidden_layer_sizes) > 0
+            if self._layout.batch_norm != normalized:
+                raise ValueError(
+                    "batch_norm=%r does not match the fitted model, which was fitted "
+                    "with batch_norm=%r; batch_norm must stay the same with "
+                    "warm_start=True or partial_fit." % (self.batch_norm, not self.batch_norm)
+                )
         self.n_outputs_ = y.shape[1]
         self._random_state = check_random_state(self.random_state)
 
@@ -419,7 +500,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._sync_params()
 
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, incremental)
+            self._fit_stochastic(X, y, sample_weight, incremental, dropout_rates)
         else:
             self._fit_lbfgs(X, y, sample_weight)
 
@@ -446,6 +527,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         alpha = float(self.alpha)
         l1_ratio = float(self.l1_ratio)
         eps = self._loss_param(dtype)
+        norm = self._norm_pack(n, training=True)  # empty: batch_norm conflicts with lbfgs
 
         def loss_and_gradient(x):
             params[:] = x
@@ -454,6 +536,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 layout.intercept_offsets, layout.n_coefs, act_offsets,
                 *inp.args(), rows, y, sample_weight, n,
                 acts, pres, deltas, hidden, out_act, loss, alpha, l1_ratio, eps,
+                norm, _NO_DROPOUT[dtype],
             )  # fmt: skip
             # A copy: the optimizer keeps the returned gradient between calls.
             return value, grads.astype(np.float64)
@@ -462,10 +545,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         # ends on a non-finite point or is interrupted.
         last = {"x": params.astype(np.float64), "fun": None, "nit": 0}
 
+        progress = self._progress_bar()
+
         def callback(intermediate_result):
             last.update(x=intermediate_result.x.copy(), fun=float(intermediate_result.fun))
             last["nit"] += 1
-            if self.verbose:
+            if progress is not None:
+                progress.update(last["nit"], last["fun"])
+            elif self.verbose:
                 print("Iteration %d, loss = %.8f" % (last["nit"], last["fun"]))
 
         try:
@@ -487,6 +574,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 "the weights of the last completed iteration." % last["nit"],
                 stacklevel=3,
             )
+        finally:
+            if progress is not None:
+                progress.close()
         if result is not None and np.isfinite(result.fun) and _usable(result.x):
             self.n_iter_ = _check_lbfgs_result(result, self.max_iter)
             self.loss_ = float(result.fun)
@@ -504,7 +594,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.n_iter_ = last["nit"]
         self.loss_ = last["fun"]
 
-    def _fit_stochastic(self, X, y, sample_weight, incremental):
+    def _fit_stochastic(self, X, y, sample_weight, incremental, dropout_rates):
         layout = self._layout
         params = self._params
         dtype = params.dtype
@@ -607,8 +697,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         alpha = float(self.alpha)
         eps = self._loss_param(dtype)
         sample_idx = np.arange(n_samples, dtype=np.int64)
+        norm = self._norm_pack(batch_size, training=True)
+        drop = self._drop_pack(batch_size, dropout_rates, inp, y_train)
+        dropout = drop is not _NO_DROPOUT[dtype]
+        if dropout:
+            # One draw per call (only with dropout, so the draws without it
+            # are sklearn's); the epochs' masks derive from it and the epoch
+            # number, not from the shuffling draws, which depend on n_samples.
+            drop[4][0] = self._random_state.randint(np.iinfo(np.int64).max)
 
         checkpoint = None
+        progress = None if incremental else self._progress_bar()
+        say = print if progress is None else progress.write
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -621,6 +721,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     permutation = np.arange(n_samples)
                     self._random_state.shuffle(permutation)
                     sample_idx = sample_idx[permutation]
+                if dropout:
+                    drop[4][1] = self.n_iter_  # the epoch of this call: new masks
                 hyper = self._optimizer_hyper
                 hyper[LR] = self._epoch_learning_rate()
                 total, step = _engine.run_epoch(
@@ -629,6 +731,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     layout.n_coefs, act_offsets, *inp.args(),
                     y_train, sw_train, sample_idx, batch_size, X_batch, y_batch,
                     sw_batch, rows, acts, pres, deltas, hidden, out_act, loss, alpha, eps,
+                    norm, drop,
                 )  # fmt: skip
                 # Diverged: a non-finite loss, or weights whose squared norm
                 # (the L2 term) overflows, which no input can be used with.
@@ -650,14 +753,19 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.loss_ = total / n_samples
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
-                if self.verbose:
+                if self.verbose and progress is None:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
                 if early_stopping:
                     self.validation_loss_curve_.append(
                         self._validation_loss(X_val, y_val_encoded, sample_weight_val, eps)
                     )
-                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                self._update_no_improvement_count(
+                    early_stopping, X_val, y_val, sample_weight_val, progress is None
+                )
+                if progress is not None:
+                    score = self.validation_scores_[-1] if early_stopping else None
+                    progress.update(self.n_iter_, self.loss_, score)
                 self._optimizer_epoch += 1
                 if lr_schedule == "invscaling":
                     self._learning_rate = lr_init / (self.t_ + 1) ** power_t
@@ -676,7 +784,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                             "Training loss did not improve more than tol=%f"
                             " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
                         )
-                    stop = self._trigger_stopping(msg, lr_schedule)
+                    stop = self._trigger_stopping(msg, lr_schedule, say)
                     if not stop:
                         self._no_improvement_count = 0
                 checkpoint = None  # the epoch is complete
@@ -698,10 +806,59 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 % (self.n_iter_, " with the best validation score" if early_stopping else ""),
                 stacklevel=3,
             )
+        finally:
+            if progress is not None:
+                progress.close()
 
         if early_stopping:
             # restore best weights
             params[:] = self._best_params
+            self._running[:] = self._best_running
+
+    def _norm_pack(self, rows, training):
+        """The ``norm`` tuple of the kernels (see :mod:`skmlp._engine`).
+
+        Training packs workspaces for ``rows`` samples; prediction needs only
+        the scales' offsets and the running statistics.
+        """
+        layout = self._layout
+        dtype = self._params.dtype
+        if training and layout.batch_norm:
+            stats = np.empty(2 * layout.n_normalized, dtype)
+            norms = np.empty(layout.workspace_size(rows), dtype)
+        else:  # never touched
+            stats = norms = _NO_DATA[dtype]
+        running = self._running
+        if not running.flags.writeable:
+            # Loaded read-only (a memory map): prediction does not write it, but
+            # the kernel's type must allow the training branch to.
+            running = running.copy()
+        return (
+            layout.scale_offsets,
+            running,
+            stats,
+            norms,
+            _batch_norm.MOMENTUM,
+            _batch_norm.EPSILON,
+        )
+
+    def _drop_pack(self, rows, rates, inp, Y):
+        """The ``drop`` tuple of the kernels: ``rows`` samples per batch of ``inp``, ``Y``."""
+        dtype = self._params.dtype
+        if len(self._layout.units) < 3 or not any(rates):
+            return _NO_DROPOUT[dtype]
+        keys = np.empty(inp.n_samples, np.uint64)
+        _dropout.row_keys(
+            inp.dense, _dropout.bits(inp.dense), inp.data, _dropout.bits(inp.data),
+            inp.indices, inp.indptr, inp.sparse, Y, _dropout.bits(Y), keys,
+        )  # fmt: skip
+        return (
+            _dropout.thresholds(rates),
+            np.array([1.0 / (1.0 - r) for r in rates]),
+            np.empty(self._layout.workspace_size(rows), dtype),
+            keys,
+            np.zeros(2, np.uint64),
+        )
 
     def _checkpoint(self):
         """Everything an epoch changes: attributes, parameters, optimizer state."""
@@ -710,14 +867,21 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             for name, value in vars(self).items()
             if isinstance(value, list) and name not in ("coefs_", "intercepts_")
         }
-        return dict(vars(self)), self._params.copy(), self._optimizer_state.copy(), lists
+        return (
+            dict(vars(self)),
+            self._params.copy(),
+            self._optimizer_state.copy(),
+            self._running.copy(),
+            lists,
+        )
 
     def _rollback(self, checkpoint):
-        attributes, params, optimizer_state, lists = checkpoint
+        attributes, params, optimizer_state, running, lists = checkpoint
         self.__dict__.clear()
         self.__dict__.update(attributes)
         self._params[:] = params
         self._optimizer_state[:] = optimizer_state
+        self._running[:] = running
         for name, length in lists.items():
             del getattr(self, name)[length:]
 
@@ -739,19 +903,25 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             rate *= (epoch + 1) / warmup
         return rate
 
-    def _trigger_stopping(self, msg, lr_schedule):
+    def _progress_bar(self):
+        """The epoch progress bar of a fit with ``verbose >= 2``, else None."""
+        if isinstance(self.verbose, bool) or self.verbose < 2:
+            return None
+        return EpochProgress(self.max_iter)
+
+    def _trigger_stopping(self, msg, lr_schedule, say=print):
         """Stop, or with the 'adaptive' schedule divide the learning rate by 5."""
         if lr_schedule != "adaptive":
             if self.verbose:
-                print(msg + " Stopping.")
+                say(msg + " Stopping.")
             return True
         if self._learning_rate <= 1e-6:
             if self.verbose:
-                print(msg + " Learning rate too small. Stopping.")
+                say(msg + " Learning rate too small. Stopping.")
             return True
         self._learning_rate /= 5.0
         if self.verbose:
-            print(msg + " Setting learning rate to %f" % self._learning_rate)
+            say(msg + " Setting learning rate to %f" % self._learning_rate)
         return False
 
     def _validation_score(self, X, y, sample_weight):
@@ -775,12 +945,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         total_weight = float(sample_weight.sum())
         return float(value) / total_weight if total_weight > 0 else np.nan
 
-    def _update_no_improvement_count(self, early_stopping, X, y, sample_weight):
+    def _update_no_improvement_count(self, early_stopping, X, y, sample_weight, report=True):
         if early_stopping:
             # compute validation score (can be NaN), use that for stopping
             val_score = self._validation_score(X, y, sample_weight)
             self.validation_scores_.append(val_score)
-            if self.verbose:
+            if self.verbose and report:
                 print("Validation score: %f" % self.validation_scores_[-1])
             last_valid_score = self.validation_scores_[-1]
             if last_valid_score < (self.best_validation_score_ + self.tol):
@@ -790,6 +960,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             if last_valid_score > self.best_validation_score_:
                 self.best_validation_score_ = last_valid_score
                 self._best_params = self._params.copy()
+                self._best_running = self._running.copy()
         else:
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
@@ -880,6 +1051,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         out = _engine.predict(
             params, layout.units, layout.coef_offsets, layout.intercept_offsets,
             *inp.args(), inp.n_samples, _PREDICT_WORKSPACE, hidden, out_act,
+            self._norm_pack(0, training=False), _NO_DROPOUT[params.dtype],
         )  # fmt: skip
         if check_input and not np.isfinite(out).all():
             # Finite weights and inputs can still overflow the dtype's range.
@@ -1018,8 +1190,17 @@ default='constant'
         considered to be reached and training stops. For 'lbfgs' it is the
         projected-gradient tolerance.
 
-    verbose : bool, default=False
-        Whether to print progress messages to stdout.
+    verbose : bool or int, default=False
+        Whether to report progress. True (or 1) prints a line per epoch
+        (iteration for 'lbfgs') to stdout, as scikit-learn does. 2 or more
+        shows a progress bar over the ``max_iter`` epochs of :meth:`fit`
+        instead, with the training loss, the validation score (with early
+        stopping), the elapsed and the estimated remaining time: drawn by
+        tqdm when it is installed (``pip install skmlp[progress]``; a widget
+        in notebooks), otherwise by a built-in text bar on stderr (output
+        updated in place in Jupyter). Messages, such as why training stopped,
+        are printed without breaking the bar. :meth:`partial_fit` runs one
+        epoch and prints its line instead.
 
     warm_start : bool, default=False
         When set to True, reuse the solution of the previous call to fit as
@@ -1096,7 +1277,30 @@ default='constant'
     scoring : str, callable or None, default=None
         Validation metric for early stopping: a scikit-learn scorer name or
         callable ``scorer(estimator, X, y, sample_weight=None)``, higher is
-        better. None uses {score_name}."""
+        better. None uses {score_name}.
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Dropout rate of the hidden layers' outputs: one rate in [0, 1) for
+        every hidden layer, or one rate per hidden layer. In each training
+        batch a unit is zeroed with that probability and the kept ones are
+        scaled by ``1 / (1 - rate)`` (inverted dropout), so prediction, which
+        uses every unit, needs no rescaling and is deterministic. The masks
+        are drawn inside the compiled epoch from a seed that ``random_state``
+        determines, and depend on a sample's content (features and target),
+        not on its position, so an integer sample weight still equals
+        repeating the row. 0 gives scikit-learn's network. Stochastic solvers
+        only.
+
+    batch_norm : bool, default=False
+        Batch normalisation of the hidden layers: each hidden layer's ``X @
+        W`` is normalised per unit with the mean and variance of the
+        minibatch (weighted by the sample weights), multiplied by a learned
+        scale (``batch_norm_scales_``, starting at 1) and shifted by the
+        layer's intercept before the activation. Running means and
+        variances (momentum 0.1, epsilon 1e-5; ``batch_norm_means_``,
+        ``batch_norm_vars_``) replace the batch statistics at prediction
+        time. The scales are not penalised by ``alpha``. Stochastic solvers
+        only."""
 
 _ATTRIBUTES_DOC = """
     loss_ : float
@@ -1150,7 +1354,19 @@ _ATTRIBUTES_DOC = """
 
     validation_loss_curve_ : list of shape (`n_iter_`,) or None
         The data loss (without the penalty) on the held-out validation set at
-        each epoch. Only set with ``early_stopping=True``, otherwise None."""
+        each epoch. Only set with ``early_stopping=True``, otherwise None.
+
+    batch_norm_scales_ : list of shape (n_layers - 2,)
+        The ith element is the learned batch-norm scale of hidden layer i + 1,
+        a view into the flat parameter buffer. Only with ``batch_norm=True``.
+
+    batch_norm_means_ : list of shape (n_layers - 2,)
+        The ith element is the running mean of hidden layer i + 1's ``X @ W``
+        used for prediction. Only with ``batch_norm=True``.
+
+    batch_norm_vars_ : list of shape (n_layers - 2,)
+        The ith element is the running (biased) variance of hidden layer
+        i + 1's ``X @ W`` used for prediction. Only with ``batch_norm=True``."""
 
 _NOTES_DOC = """
     The training epoch (every minibatch's forward pass, backward pass and
@@ -1259,6 +1475,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         max_grad_norm=None,
         warmup_fraction=0.0,
         scoring=None,
+        dropout=0.0,
+        batch_norm=False,
         class_weight=None,
     ):
         super().__init__(
@@ -1291,6 +1509,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             max_grad_norm=max_grad_norm,
             warmup_fraction=warmup_fraction,
             scoring=scoring,
+            dropout=dropout,
+            batch_norm=batch_norm,
         )
         self.class_weight = class_weight
 
@@ -1587,6 +1807,8 @@ default='squared_error'
         max_grad_norm=None,
         warmup_fraction=0.0,
         scoring=None,
+        dropout=0.0,
+        batch_norm=False,
         huber_delta=1.0,
     ):
         super().__init__(
@@ -1619,6 +1841,8 @@ default='squared_error'
             max_grad_norm=max_grad_norm,
             warmup_fraction=warmup_fraction,
             scoring=scoring,
+            dropout=dropout,
+            batch_norm=batch_norm,
         )
         self.huber_delta = huber_delta
 

@@ -41,7 +41,7 @@ from skmlp._activations import (
     multiply_derivative,
     multiply_derivative_pre,
 )
-from skmlp._multilayer_perceptron import _EngineInput, _preactivation_workspace
+from skmlp._multilayer_perceptron import _NO_DROPOUT, _EngineInput, _preactivation_workspace
 
 NEW_ACTIVATIONS = ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus"]
 DTYPES = [np.float32, np.float64]
@@ -108,7 +108,7 @@ def backward(code, Z, D):
         multiply_derivative_pre(code, Z, D)
     else:
         A = forward(code, Z, keep=False)
-        multiply_derivative(code, A, D)
+        multiply_derivative(code, A, D, 1.0)
     return D
 
 
@@ -216,6 +216,7 @@ def _kernel_loss(est, X, y, pres):
         est._params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
         layout.n_coefs, layout.act_offsets(n), *inp.args(), np.arange(n), Y, np.ones(n), n,
         acts, pres, np.empty_like(acts), hidden, out_act, loss, 0.0, 0.0, 1e-16,
+        est._norm_pack(n, training=True), _NO_DROPOUT[np.dtype(np.float64)],
     )  # fmt: skip
     return value, grads
 

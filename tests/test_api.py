@@ -94,9 +94,9 @@ def _proba_or_predict(est, X):
 # Options scikit-learn does not have: keyword-only, after all of its own.
 EXTRA_PARAMS = {
     MLPClassifier: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
-                    "class_weight"],
+                    "dropout", "batch_norm", "class_weight"],
     MLPRegressor: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
-                   "huber_delta"],
+                   "dropout", "batch_norm", "huber_delta"],
 }  # fmt: skip
 
 

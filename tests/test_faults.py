@@ -166,8 +166,11 @@ def _interrupt_after(seconds):
     return timer
 
 
+@pytest.mark.parametrize(
+    "options", [{}, {"dropout": 0.2, "batch_norm": True}], ids=["plain", "dropout_batch_norm"]
+)
 @pytest.mark.parametrize("early_stopping", [False, True])
-def test_keyboard_interrupt_from_a_timer_keeps_the_last_completed_epoch(early_stopping):
+def test_keyboard_interrupt_from_a_timer_keeps_the_last_completed_epoch(early_stopping, options):
     params = dict(
         hidden_layer_sizes=(64,),
         max_iter=100_000,
@@ -175,6 +178,7 @@ def test_keyboard_interrupt_from_a_timer_keeps_the_last_completed_epoch(early_st
         n_iter_no_change=np.inf,
         early_stopping=early_stopping,
         random_state=0,
+        **options,
     )
     est = MLPClassifier(**params)
     # Warm the kernels so that the interrupt lands in training, not compilation.
@@ -200,6 +204,8 @@ def test_keyboard_interrupt_from_a_timer_keeps_the_last_completed_epoch(early_st
         warnings.simplefilter("ignore", ConvergenceWarning)
         reference.fit(X_DIGITS, Y_DIGITS)
     assert_array_equal(est._params, reference._params)
+    # Batch norm's running statistics too (empty without it).
+    assert_array_equal(est._running, reference._running)
     assert est.loss_curve_ == reference.loss_curve_
     assert_array_equal(est.predict(X_DIGITS), reference.predict(X_DIGITS))
 

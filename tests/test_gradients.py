@@ -56,7 +56,7 @@ from sklearn.preprocessing import LabelBinarizer
 from skmlp import MLPClassifier, MLPRegressor, _engine
 from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._losses import LOSSES
-from skmlp._multilayer_perceptron import _EngineInput, _preactivation_workspace
+from skmlp._multilayer_perceptron import _NO_DROPOUT, _EngineInput, _preactivation_workspace
 
 STEP = 1e-6
 RTOL = 1e-6
@@ -165,6 +165,7 @@ class KernelLoss:
         self.eps = float(np.finfo(np.float64).eps)
         self.inp = _EngineInput(X, np.float64)
         self.n = self.inp.n_samples
+        self.norm = est._norm_pack(self.n, training=True)
         self.Y = np.ascontiguousarray(Y, dtype=np.float64)
         self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
         self.acts = np.empty(self.layout.workspace_size(self.n))
@@ -184,7 +185,7 @@ class KernelLoss:
             params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
             layout.n_coefs, self.act_offsets, *self.inp.args(), self.rows,
             self.Y, self.sw, self.n, self.acts, self.pres, self.deltas, hidden,
-            out_act, loss, self.alpha, 0.0, self.eps,
+            out_act, loss, self.alpha, 0.0, self.eps, self.norm, _NO_DROPOUT[np.dtype(np.float64)],
         )  # fmt: skip
         return value, grads
 

@@ -38,7 +38,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPClassifier, MLPRegressor, _engine
 from skmlp._losses import LOSSES
-from skmlp._multilayer_perceptron import _EngineInput, _preactivation_workspace
+from skmlp._multilayer_perceptron import _NO_DROPOUT, _EngineInput, _preactivation_workspace
 from skmlp._optimizers import SOLVERS, STATE_ROWS, hyperparameters, optimizer_step, penalty
 
 NEW_SOLVERS = ["adamw", "rmsprop", "adagrad", "nadam"]
@@ -290,6 +290,7 @@ class Network:
         self.loss_param = est._loss_param(np.float64)
         self.inp = _EngineInput(X, np.float64)
         self.n = self.inp.n_samples
+        self.norm = est._norm_pack(self.n, training=True)
         self.Y = np.ascontiguousarray(Y, dtype=np.float64).reshape(self.n, -1)
         self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
         self.sw_sum = float(self.sw.sum())
@@ -310,6 +311,7 @@ class Network:
             params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
             self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
             self.acts, self.pres, self.deltas, hidden, out_act, loss, self.loss_param,
+            self.norm, _NO_DROPOUT[np.dtype(np.float64)],
         )  # fmt: skip
         return value, grads
 
@@ -323,7 +325,7 @@ class Network:
             params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
             lay.n_coefs, self.act_offsets, *self.inp.args(), self.rows, self.Y,
             self.sw, self.n, self.acts, self.pres, self.deltas, hidden, out_act, loss,
-            alpha, 0.0, self.loss_param,
+            alpha, 0.0, self.loss_param, self.norm, _NO_DROPOUT[np.dtype(np.float64)],
         )  # fmt: skip
         return value, grads
 
@@ -616,6 +618,14 @@ def test_robust_loss_resists_corrupted_targets_better_than_squared_error(loss):
         MLPClassifier(activation="gelu", solver="rmsprop"),
         MLPClassifier(solver="adamw", alpha=1e-2),
         MLPClassifier(l1_ratio=0.5),
+        MLPClassifier(dropout=0.2, batch_norm=True),
+        MLPRegressor(dropout=0.2, batch_norm=True),
+        MLPClassifier(
+            hidden_layer_sizes=(32, 16), dropout=[0.1, 0.3], batch_norm=True, solver="nadam"
+        ),
+        MLPRegressor(
+            hidden_layer_sizes=(32, 16), dropout=[0.3, 0.1], batch_norm=True, activation="gelu"
+        ),
     ]
 )
 def test_new_options_pass_sklearn_estimator_checks(estimator, check):
@@ -1192,6 +1202,11 @@ NEW_PARAMETER_VALUES = [
     (MLPClassifier, "scoring", "neg_log_loss"),
     (MLPClassifier, "class_weight", "balanced"),
     (MLPClassifier, "class_weight", {0: 3.0, 1: 0.5}),
+    (MLPClassifier, "dropout", 0.2),
+    (MLPClassifier, "dropout", [0.5]),
+    (MLPClassifier, "batch_norm", True),
+    (MLPRegressor, "dropout", 0.3),
+    (MLPRegressor, "batch_norm", True),
     (MLPRegressor, "solver", "nadam"),
     (MLPRegressor, "loss", "absolute_error"),
     (MLPRegressor, "loss", "huber"),

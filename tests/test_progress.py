@@ -368,3 +368,82 @@ def test_module_imports_no_optional_dependency():
         elif isinstance(node, ast.ImportFrom):
             top_level.add(node.module.split(".")[0])
     assert top_level <= {"__future__", "collections", "contextlib", "html", "sys", "time", "typing"}
+
+
+# ----------------------------------------------------------------------------
+# The estimators' verbose=2
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X[:300]), y[:300]
+
+
+def _fit(capsys, **params):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skmlp import MLPClassifier
+
+    X, y = _digits()
+    est = MLPClassifier(hidden_layer_sizes=(16,), random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    out, err = capsys.readouterr()
+    return est, out, err
+
+
+@pytest.mark.parametrize("backend", ["tqdm", "text"])
+def test_verbose_2_shows_a_bar_instead_of_the_epoch_lines(capsys, monkeypatch, backend):
+    if backend == "tqdm":
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm", None)
+        monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    est, out, err = _fit(capsys, max_iter=6, tol=0.0, n_iter_no_change=100, verbose=2)
+    assert "Iteration" not in out
+    final = f"{est.loss_:.4f}"
+    if backend == "tqdm":
+        assert "6/6" in err and f"loss={final}" in err
+    else:
+        assert "epoch 6/6 [" in err and f"loss {final}" in err and "left" in err
+
+
+def test_verbose_2_bar_shows_the_validation_score_and_the_stop_message(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    est, out, err = _fit(capsys, max_iter=500, early_stopping=True, n_iter_no_change=2, verbose=2)
+    assert est.n_iter_ < 500
+    last = f"epoch {est.n_iter_}/500"
+    assert last in err and f"val {est.validation_scores_[-1]:.4f}" in err
+    # The reason to stop follows the bar's last epoch, once.
+    assert err.count("Stopping.") == 1
+    assert err.index(last) < err.index("Stopping.")
+    assert "Validation score:" not in out + err
+
+
+def test_verbose_2_bar_over_lbfgs_iterations(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    est, out, err = _fit(capsys, solver="lbfgs", max_iter=15, verbose=2)
+    assert "Iteration" not in out
+    assert f"epoch {est.n_iter_}/15" in err
+
+
+def test_verbose_true_prints_scikit_learns_lines_and_no_bar(capsys):
+    est, out, err = _fit(capsys, max_iter=3, verbose=True)
+    assert out.count("Iteration") == 3
+    assert "epoch" not in err and "3/3" not in err
+
+
+def test_the_bar_does_not_change_the_model(capsys):
+    import numpy as np
+
+    quiet, _, _ = _fit(capsys, max_iter=4, dropout=0.2, batch_norm=True)
+    shown, _, _ = _fit(capsys, max_iter=4, dropout=0.2, batch_norm=True, verbose=2)
+    np.testing.assert_array_equal(shown._params, quiet._params)
