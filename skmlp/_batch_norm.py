@@ -21,6 +21,14 @@ MOMENTUM = 0.1
 EPSILON = 1e-5
 
 
+@kernel(inline="always")
+def _weight_sum(sw, zero):
+    total = zero
+    for r in range(sw.shape[0]):
+        total += sw[r]
+    return total
+
+
 @kernel
 def normalize_train(Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, out):
     """Normalise ``Z`` in place with its weighted batch statistics; ``out = scale * N``.
@@ -32,9 +40,7 @@ def normalize_train(Z, sw, scale, mean, inv_std, running_mean, running_var, mome
     n, m = Z.shape
     zero = like(Z, 0.0)
     one = like(Z, 1.0)
-    total = zero
-    for r in range(n):
-        total += sw[r]
+    total = _weight_sum(sw, zero)
     mean[:] = zero
     for r in range(n):
         w = sw[r]
@@ -90,9 +96,7 @@ def normalize_backward(D, N, sw, scale, inv_std, shift_grad, scale_grad):
     """
     n, m = D.shape
     zero = like(D, 0.0)
-    total = zero
-    for r in range(n):
-        total += sw[r]
+    total = _weight_sum(sw, zero)
     scale_grad[:] = zero
     for r in range(n):
         for j in range(m):

@@ -541,6 +541,7 @@ def test_sparse_input_trains_the_dense_model():
     assert_allclose(sparse._running, dense._running, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore:Got `batch_size`")  # one batch of all rows, clipped
 def test_weights_equal_repeated_rows_with_dropout_and_batch_norm_in_one_batch():
     rng = np.random.RandomState(0)
     X, y = X_IRIS[::3], Y_IRIS[::3]
