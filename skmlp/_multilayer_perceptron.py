@@ -702,8 +702,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         dropout = drop is not _NO_DROPOUT[dtype]
         if dropout:
             # One draw per call (only with dropout, so the draws without it
-            # are sklearn's); the epochs' masks derive from it and the epoch
-            # number, not from the shuffling draws, which depend on n_samples.
+            # are sklearn's); the epochs' masks derive from it and the number
+            # of the epoch in the model's life, not from the shuffling draws,
+            # which depend on n_samples.  The epoch number changes the masks
+            # from one partial_fit or warm-started fit to the next even when an
+            # integer random_state gives each call the same draws.
             drop[4][0] = self._random_state.randint(np.iinfo(np.int64).max)
 
         checkpoint = None
@@ -722,7 +725,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     self._random_state.shuffle(permutation)
                     sample_idx = sample_idx[permutation]
                 if dropout:
-                    drop[4][1] = self.n_iter_  # the epoch of this call: new masks
+                    drop[4][1] = len(self.loss_curve_)  # epochs trained before this one
                 hyper = self._optimizer_hyper
                 hyper[LR] = self._epoch_learning_rate()
                 total, step = _engine.run_epoch(

@@ -482,6 +482,29 @@ def test_partial_fit_with_dropout_and_batch_norm_learns():
     assert len(est.loss_curve_) == 11 and est.loss_curve_[-1] < est.loss_curve_[0] / 2
 
 
+@pytest.mark.parametrize("method", ["partial_fit", "warm_start"])
+def test_every_epoch_draws_new_masks_with_an_integer_random_state(method):
+    # Each call re-creates the generator from the integer (as scikit-learn
+    # does), so its draws repeat; the masks must not.  With a learning rate of
+    # 1e-12 the weights stay put and an epoch's loss depends on its masks only.
+    est = MLPClassifier(hidden_layer_sizes=(32,), dropout=0.5, learning_rate_init=1e-12,
+                        shuffle=False, max_iter=1, warm_start=True, random_state=0)  # fmt: skip
+    for _ in range(3):
+        if method == "partial_fit":
+            est.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+        else:
+            quiet_fit(est, X_IRIS, Y_IRIS)
+    losses = est.loss_curve_
+    assert len(losses) == 3
+    assert abs(losses[1] - losses[0]) > 1e-3 * losses[0]
+    assert abs(losses[2] - losses[1]) > 1e-3 * losses[1]
+    # Without dropout the same three epochs give the same loss.
+    plain = MLPClassifier(**dict(est.get_params(), dropout=0.0))
+    for _ in range(3):
+        plain.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+    assert_allclose(plain.loss_curve_, plain.loss_curve_[0], rtol=1e-9)
+
+
 def test_pickle_round_trip_keeps_predictions_and_views():
     est = quiet_fit(
         MLPClassifier(hidden_layer_sizes=(8, 8), dropout=0.2, batch_norm=True,
