@@ -178,10 +178,35 @@ def w1(args):
                 target_torch_ratio=2 if dtype == "float32" else None,
             )
         )
+    rows += _w1_dropout_batch_norm(args, params, n, epochs, rng, y)
     return rows
 
 
-def _torch_epoch(X, y, params, args):
+def _w1_dropout_batch_norm(args, params, n, epochs, rng, y):
+    """What dropout and batch norm cost: the same W1 epoch with and without them."""
+    import skmlp
+
+    X = rng.rand(n, 784).astype("float32")
+    options = dict(dropout=0.2, batch_norm=True)
+    skmlp.MLPClassifier(**dict(params, max_iter=1, **options)).fit(X[:256], y[:256])  # compile
+    t_plain, t_options = _interleaved(
+        [
+            lambda: skmlp.MLPClassifier(**params).fit(X, y),
+            lambda: skmlp.MLPClassifier(**params, **options).fit(X, y),
+        ],
+        args.repeats,
+    )
+    t_plain, t_options = t_plain / epochs, t_options / epochs
+    torch_time = _torch_epoch(X, y, params, args, **options)
+    return [
+        Row("W1", "float32 + dropout 0.2 + batch_norm, s/epoch", t_options, None, "s",
+            torch=torch_time),
+        Row("W1", "dropout + batch_norm epoch / plain epoch (same run)", t_options / t_plain,
+            None, "x", target_max=1.5),
+    ]  # fmt: skip
+
+
+def _torch_epoch(X, y, params, args, dropout=0.0, batch_norm=False):
     try:
         import torch
     except ImportError:
@@ -195,7 +220,11 @@ def _torch_epoch(X, y, params, args):
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(torch.nn.Linear(a, b))
         if i < len(sizes) - 2:
+            if batch_norm:
+                layers.append(torch.nn.BatchNorm1d(b))
             layers.append(torch.nn.ReLU())
+            if dropout:
+                layers.append(torch.nn.Dropout(dropout))
     model = torch.nn.Sequential(*layers)
     opt = torch.optim.Adam(model.parameters(), lr=params["learning_rate_init"])
     loss_fn = torch.nn.CrossEntropyLoss()
