@@ -98,6 +98,58 @@ class _EngineInput:
         return self.dense, self.data, self.indices, self.indptr, self.sparse
 
 
+class _Batch:
+    """All rows of ``X`` as one batch, with its workspaces, for the training kernels.
+
+    :meth:`loss_grad` is what L-BFGS minimises; :meth:`backprop` is the raw
+    data-loss gradient.  Both run in training mode (batch statistics, and the
+    dropout masks of ``dropout_rates`` under the generator ``drop[4]``).
+    ``pres`` replaces the pre-activation workspace (tests of its handling).
+    """
+
+    def __init__(self, est, X, Y, sample_weight, *, dropout_rates=(), pres=None):
+        layout = est._layout
+        dtype = est._params.dtype
+        self.layout = layout
+        self.inp = _EngineInput(X, dtype)
+        self.n = n = self.inp.n_samples
+        self.Y = np.ascontiguousarray(Y, dtype=dtype).reshape(n, -1)
+        self.sw = np.ascontiguousarray(sample_weight, dtype=dtype)
+        self.codes = est._codes()
+        self.loss_param = est._loss_param(dtype)
+        self.acts = np.empty(layout.workspace_size(n), dtype=dtype)
+        self.deltas = np.empty_like(self.acts)
+        self.act_offsets = layout.act_offsets(n)
+        self.rows = np.arange(n, dtype=np.int64)
+        if pres is None:
+            pres = _preactivation_workspace(layout, n, self.codes[0], dtype)
+        self.pres = pres
+        self.norm = est._norm_pack(n, training=True)
+        self.drop = est._drop_pack(n, dropout_rates, self.inp, self.Y)
+
+    def loss_grad(self, params, grads, alpha, l1_ratio):
+        """(Data loss + penalty) / weight sum; its finished gradient into ``grads``."""
+        lay = self.layout
+        hidden, out_act, loss = self.codes
+        return _engine.loss_grad(
+            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets, lay.n_coefs,
+            self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
+            self.acts, self.pres, self.deltas, hidden, out_act, loss, alpha, l1_ratio,
+            self.loss_param, self.norm, self.drop,
+        )  # fmt: skip
+
+    def backprop(self, params, grads):
+        """Weighted data loss; the raw gradient (no penalty, not divided) into ``grads``."""
+        lay = self.layout
+        hidden, out_act, loss = self.codes
+        return _engine.backprop(
+            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
+            self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
+            self.acts, self.pres, self.deltas, hidden, out_act, loss, self.loss_param,
+            self.norm, self.drop,
+        )  # fmt: skip
+
+
 def _unchanged_on_failure(method):
     """Make a fitting method leave the estimator as it was when it raises.
 
@@ -512,32 +564,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return self
 
     def _fit_lbfgs(self, X, y, sample_weight):
-        layout = self._layout
         params = self._params
-        dtype = params.dtype
-        inp = _EngineInput(X, dtype)
-        n = inp.n_samples
         grads = np.zeros_like(params)
-        acts = np.empty(layout.workspace_size(n), dtype=dtype)
-        deltas = np.empty_like(acts)
-        act_offsets = layout.act_offsets(n)
-        rows = np.arange(n, dtype=np.int64)
-        hidden, out_act, loss = self._codes()
-        pres = _preactivation_workspace(layout, n, hidden, dtype)
+        # No dropout or batch norm here: both conflict with lbfgs.
+        batch = _Batch(self, X, y, sample_weight)
         alpha = float(self.alpha)
         l1_ratio = float(self.l1_ratio)
-        eps = self._loss_param(dtype)
-        norm = self._norm_pack(n, training=True)  # empty: batch_norm conflicts with lbfgs
 
         def loss_and_gradient(x):
             params[:] = x
-            value = _engine.loss_grad(
-                params, grads, layout.units, layout.coef_offsets,
-                layout.intercept_offsets, layout.n_coefs, act_offsets,
-                *inp.args(), rows, y, sample_weight, n,
-                acts, pres, deltas, hidden, out_act, loss, alpha, l1_ratio, eps,
-                norm, _NO_DROPOUT[dtype],
-            )  # fmt: skip
+            value = batch.loss_grad(params, grads, alpha, l1_ratio)
             # A copy: the optimizer keeps the returned gradient between calls.
             return value, grads.astype(np.float64)
 

@@ -32,7 +32,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmlp import MLPClassifier, MLPRegressor, _engine
+from skmlp import MLPClassifier, MLPRegressor
 from skmlp._activations import (
     HIDDEN_ACTIVATIONS,
     PREACTIVATION_CODES,
@@ -41,7 +41,7 @@ from skmlp._activations import (
     multiply_derivative,
     multiply_derivative_pre,
 )
-from skmlp._multilayer_perceptron import _NO_DROPOUT, _EngineInput, _preactivation_workspace
+from skmlp._multilayer_perceptron import _Batch, _preactivation_workspace
 
 NEW_ACTIVATIONS = ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus"]
 DTYPES = [np.float32, np.float64]
@@ -205,20 +205,9 @@ def test_leaky_relu_slope_and_elu_alpha():
 
 
 def _kernel_loss(est, X, y, pres):
-    layout = est._layout
-    inp = _EngineInput(X, np.float64)
-    n = inp.n_samples
-    Y = np.ascontiguousarray(y.reshape(n, -1), dtype=np.float64)
-    acts = np.empty(layout.workspace_size(n))
-    grads = np.full(layout.n_params, np.nan)
-    hidden, out_act, loss = est._codes()
-    value = _engine.loss_grad(
-        est._params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
-        layout.n_coefs, layout.act_offsets(n), *inp.args(), np.arange(n), Y, np.ones(n), n,
-        acts, pres, np.empty_like(acts), hidden, out_act, loss, 0.0, 0.0, 1e-16,
-        est._norm_pack(n, training=True), _NO_DROPOUT[np.dtype(np.float64)],
-    )  # fmt: skip
-    return value, grads
+    grads = np.full(est._layout.n_params, np.nan)
+    batch = _Batch(est, X, y, np.ones(X.shape[0]), pres=pres)
+    return batch.loss_grad(est._params, grads, 0.0, 0.0), grads
 
 
 def _small_regression(activation, hidden_layer_sizes=(5, 4)):

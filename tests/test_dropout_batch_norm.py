@@ -28,10 +28,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
-from skmlp import MLPClassifier, MLPRegressor, _engine
+from skmlp import MLPClassifier, MLPRegressor
 from skmlp._batch_norm import EPSILON, MOMENTUM, normalize_infer, normalize_train
 from skmlp._dropout import apply_dropout, bits, row_keys, thresholds
-from skmlp._multilayer_perceptron import _EngineInput, _preactivation_workspace
+from skmlp._multilayer_perceptron import _Batch, _EngineInput
 
 STEP = 1e-6
 RTOL = 1e-6
@@ -205,36 +205,21 @@ class TrainingLoss:
     """The training-mode loss of ``est``'s network on fixed data, masks and weights."""
 
     def __init__(self, est, X, Y, sw, dropout_rates):
-        self.est = est
-        self.layout = est._layout
-        self.inp = _EngineInput(X, np.float64)
-        self.n = X.shape[0]
-        self.Y, self.sw = Y, sw
-        self.codes = est._codes()
-        self.norm = est._norm_pack(self.n, training=True)
-        self.drop = est._drop_pack(self.n, dropout_rates, self.inp, Y)
-        self.drop[4][:] = 12345, 3  # any seed and epoch: fixed masks
-        self.acts = np.empty(self.layout.workspace_size(self.n))
-        self.pres = _preactivation_workspace(self.layout, self.n, self.codes[0], np.float64)
+        self.batch = _Batch(est, X, Y, sw, dropout_rates=dropout_rates)
+        if any(dropout_rates):
+            self.batch.drop[4][:] = 12345, 3  # any seed and epoch: fixed masks
+        self.layout, self.n = est._layout, self.batch.n
 
     def __call__(self, params):
-        lay = self.layout
-        grads = np.full(lay.n_params, np.nan)
-        hidden, out_act, loss = self.codes
-        value = _engine.loss_grad(
-            np.array(params, dtype=np.float64), grads, lay.units, lay.coef_offsets,
-            lay.intercept_offsets, lay.n_coefs, lay.act_offsets(self.n), *self.inp.args(),
-            np.arange(self.n), self.Y, self.sw, self.n, self.acts, self.pres,
-            np.empty_like(self.acts), hidden, out_act, loss, 0.1, 0.0,
-            self.est._loss_param(np.float64), self.norm, self.drop,
-        )  # fmt: skip
+        grads = np.full(self.layout.n_params, np.nan)
+        value = self.batch.loss_grad(np.array(params, dtype=np.float64), grads, 0.1, 0.0)
         return value, grads
 
     def masks(self):
         """The dropout mask of each hidden layer in the last evaluation."""
         offsets = self.layout.act_offsets(self.n)
         units = self.layout.units
-        masks = self.drop[2]
+        masks = self.batch.drop[2]
         return [
             masks[offsets[k] : offsets[k] + self.n * units[k]].reshape(self.n, units[k])
             if len(masks)

@@ -53,10 +53,10 @@ from reference_activations import value as reference_activation
 from sklearn.neural_network._base import ACTIVATIONS, LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 
-from skmlp import MLPClassifier, MLPRegressor, _engine
+from skmlp import MLPClassifier, MLPRegressor
 from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._losses import LOSSES
-from skmlp._multilayer_perceptron import _NO_DROPOUT, _EngineInput, _preactivation_workspace
+from skmlp._multilayer_perceptron import _Batch
 
 STEP = 1e-6
 RTOL = 1e-6
@@ -159,34 +159,18 @@ class KernelLoss:
     """
 
     def __init__(self, est, X, Y, sample_weight):
-        self.layout = est._layout
-        self.codes = est._codes()
+        assert est._params.dtype == np.float64
         self.alpha = float(est.alpha)
-        self.eps = float(np.finfo(np.float64).eps)
-        self.inp = _EngineInput(X, np.float64)
-        self.n = self.inp.n_samples
-        self.norm = est._norm_pack(self.n, training=True)
-        self.Y = np.ascontiguousarray(Y, dtype=np.float64)
-        self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        self.acts = np.empty(self.layout.workspace_size(self.n))
-        self.deltas = np.empty_like(self.acts)
-        self.pres = _preactivation_workspace(self.layout, self.n, self.codes[0], np.float64)
-        self.act_offsets = self.layout.act_offsets(self.n)
-        self.rows = np.arange(self.n, dtype=np.int64)
-        assert self.Y.shape == (self.n, int(self.layout.units[-1]))
+        self.batch = _Batch(est, X, Y, sample_weight)
+        batch = self.batch
+        self.inp, self.n, self.Y, self.sw = batch.inp, batch.n, batch.Y, batch.sw
+        assert self.Y.shape == (self.n, int(est._layout.units[-1]))
 
     def value_and_grad(self, params):
         params = np.array(params, dtype=np.float64)
         # NaN-filled: every entry of the gradient must be written by the kernel.
         grads = np.full_like(params, np.nan)
-        layout = self.layout
-        hidden, out_act, loss = self.codes
-        value = _engine.loss_grad(
-            params, grads, layout.units, layout.coef_offsets, layout.intercept_offsets,
-            layout.n_coefs, self.act_offsets, *self.inp.args(), self.rows,
-            self.Y, self.sw, self.n, self.acts, self.pres, self.deltas, hidden,
-            out_act, loss, self.alpha, 0.0, self.eps, self.norm, _NO_DROPOUT[np.dtype(np.float64)],
-        )  # fmt: skip
+        value = self.batch.loss_grad(params, grads, self.alpha, 0.0)
         return value, grads
 
     def loss(self, params):

@@ -38,7 +38,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPClassifier, MLPRegressor, _engine
 from skmlp._losses import LOSSES
-from skmlp._multilayer_perceptron import _NO_DROPOUT, _EngineInput, _preactivation_workspace
+from skmlp._multilayer_perceptron import _Batch
 from skmlp._optimizers import SOLVERS, STATE_ROWS, hyperparameters, optimizer_step, penalty
 
 NEW_SOLVERS = ["adamw", "rmsprop", "adagrad", "nadam"]
@@ -285,49 +285,23 @@ class Network:
     """Loss and gradients of a fitted estimator's network on fixed data (float64)."""
 
     def __init__(self, est, X, Y, sample_weight):
-        self.layout = est._layout
-        self.codes = est._codes()
-        self.loss_param = est._loss_param(np.float64)
-        self.inp = _EngineInput(X, np.float64)
-        self.n = self.inp.n_samples
-        self.norm = est._norm_pack(self.n, training=True)
-        self.Y = np.ascontiguousarray(Y, dtype=np.float64).reshape(self.n, -1)
-        self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        self.sw_sum = float(self.sw.sum())
-        self.acts = np.empty(self.layout.workspace_size(self.n))
-        self.deltas = np.empty_like(self.acts)
-        self.pres = _preactivation_workspace(self.layout, self.n, self.codes[0], np.float64)
-        self.act_offsets = self.layout.act_offsets(self.n)
-        self.rows = np.arange(self.n, dtype=np.int64)
-        self.n_coefs = self.layout.n_coefs
+        assert est._params.dtype == np.float64
+        self.batch = _Batch(est, X, Y, sample_weight)
+        self.loss_param = self.batch.loss_param
+        self.sw_sum = float(self.batch.sw.sum())
+        self.n_coefs = est._layout.n_coefs
 
     def raw(self, params):
         """``backprop``: weighted data loss and the raw gradient."""
         params = np.array(params, dtype=np.float64)
         grads = np.full_like(params, np.nan)
-        lay = self.layout
-        hidden, out_act, loss = self.codes
-        value = _engine.backprop(
-            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
-            self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
-            self.acts, self.pres, self.deltas, hidden, out_act, loss, self.loss_param,
-            self.norm, _NO_DROPOUT[np.dtype(np.float64)],
-        )  # fmt: skip
-        return value, grads
+        return self.batch.backprop(params, grads), grads
 
     def loss_grad(self, params, alpha):
         """``loss_grad``: (data loss + L2) / sw_sum and its gradient."""
         params = np.array(params, dtype=np.float64)
         grads = np.full_like(params, np.nan)
-        lay = self.layout
-        hidden, out_act, loss = self.codes
-        value = _engine.loss_grad(
-            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
-            lay.n_coefs, self.act_offsets, *self.inp.args(), self.rows, self.Y,
-            self.sw, self.n, self.acts, self.pres, self.deltas, hidden, out_act, loss,
-            alpha, 0.0, self.loss_param, self.norm, _NO_DROPOUT[np.dtype(np.float64)],
-        )  # fmt: skip
-        return value, grads
+        return self.batch.loss_grad(params, grads, alpha, 0.0), grads
 
     def objective(self, params, alpha, l1_ratio):
         """(data loss + elastic-net penalty) / sw_sum."""
@@ -551,7 +525,7 @@ def test_robust_loss_gradient_matches_finite_differences(loss):
     assert global_error <= RTOL, global_error
     assert entry_error <= RTOL, entry_error
     # Not vacuous: the squared-error gradient at the same point fails.
-    net.codes = (*net.codes[:2], LOSSES["squared_error"])
+    net.batch.codes = (*net.batch.codes[:2], LOSSES["squared_error"])
     assert not passes_gradient_check(net.loss_grad(params, 0.3)[1], fd, value)
 
 
