@@ -150,12 +150,39 @@ class _Batch:
         )  # fmt: skip
 
 
+_NON_FINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may"
+    " contain large values and need to be preprocessed."
+)
+
+
+class _NothingTrained(Exception):
+    """Training stopped before one epoch (L-BFGS: iteration) of the call completed.
+
+    Raised by the training loops; :func:`_unchanged_on_failure` then puts the
+    estimator back as it was before the call and decides what the user sees.
+    ``diverged`` tells divergence from interruption; ``keep_previous`` is True
+    when the call continued an earlier model (warm start, ``partial_fit``).
+    """
+
+    def __init__(self, diverged, keep_previous):
+        super().__init__()
+        self.diverged = diverged
+        self.keep_previous = keep_previous
+
+
 def _unchanged_on_failure(method):
     """Make a fitting method leave the estimator as it was when it raises.
 
     Bad input is detected before training starts, but a fit may already have
     replaced attributes (classes, a new buffer) by then; they are put back, so a
     fitted model survives a failing fit or partial_fit intact.
+
+    A call that trained nothing (:class:`_NothingTrained`) is undone too. When
+    it continued an earlier model, that model is kept with a warning; a fresh
+    fit that diverged raises scikit-learn's non-finite weights ``ValueError``
+    and an interrupted one lets the ``KeyboardInterrupt`` through: there is no
+    model to return.
     """
 
     @functools.wraps(method)
@@ -164,15 +191,44 @@ def _unchanged_on_failure(method):
         lists = {name: len(v) for name, v in saved.items() if isinstance(v, list)}
         rng = saved.get("_random_state")
         rng_state = rng.get_state() if isinstance(rng, np.random.RandomState) else None
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
+
+        def restore():
             self.__dict__.clear()
             self.__dict__.update(saved)
             for name, length in lists.items():
                 del saved[name][length:]
             if rng_state is not None:
                 rng.set_state(rng_state)
+
+        try:
+            return method(self, *args, **kwargs)
+        except _NothingTrained as stopped:
+            restore()
+            if stopped.keep_previous:
+                if stopped.diverged:
+                    message = (
+                        "Training diverged in the first epoch of this call: the training "
+                        "loss became non-finite, so the model was left as it was before "
+                        "the call. Lower learning_rate_init, or scale the input (for "
+                        "example with StandardScaler)."
+                    )
+                    warnings.warn(message, ConvergenceWarning, stacklevel=3)
+                else:
+                    message = (
+                        "Training interrupted by user before the first epoch of this call "
+                        "completed; the model was left as it was before the call."
+                    )
+                    warnings.warn(message, stacklevel=3)
+                return self
+            if stopped.diverged:
+                raise ValueError(
+                    _NON_FINITE_WEIGHTS + " Training diverged before its first epoch "
+                    "completed (the loss became non-finite); scale the input (for example "
+                    "with StandardScaler) or lower learning_rate_init."
+                ) from None
+            raise KeyboardInterrupt from None
+        except BaseException:
+            restore()
             raise
 
     return wrapper
@@ -551,16 +607,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         else:
             self._sync_params()
 
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, incremental, dropout_rates)
-        else:
-            self._fit_lbfgs(X, y, sample_weight)
+        try:
+            if self.solver in _STOCHASTIC_SOLVERS:
+                self._fit_stochastic(X, y, sample_weight, incremental, dropout_rates)
+            else:
+                self._fit_lbfgs(X, y, sample_weight)
+        except _NothingTrained as stopped:
+            stopped.keep_previous = not first_pass
+            raise
 
         if not np.isfinite(self._params).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
+            raise ValueError(_NON_FINITE_WEIGHTS)
         return self
 
     def _fit_lbfgs(self, X, y, sample_weight):
@@ -584,7 +641,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         progress = self._progress_bar()
 
         def callback(intermediate_result):
-            last.update(x=intermediate_result.x.copy(), fun=float(intermediate_result.fun))
+            fun = float(intermediate_result.fun)
+            if not (np.isfinite(fun) and _usable(intermediate_result.x)):
+                return  # not an iterate the model can keep
+            last.update(x=intermediate_result.x.copy(), fun=fun)
             last["nit"] += 1
             if progress is not None:
                 progress.update(last["nit"], last["fun"])
@@ -604,6 +664,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     callback=callback,
                 )
         except KeyboardInterrupt:
+            if last["nit"] == 0:
+                params[:] = last["x"]  # the buffer is the previous model's with warm_start
+                raise _NothingTrained(diverged=False, keep_previous=False) from None
             result = None
             warnings.warn(
                 "Training interrupted by user after %d iteration(s); the model keeps "
@@ -619,6 +682,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             params[:] = result.x
             return
         if result is not None:
+            if last["nit"] == 0:
+                params[:] = last["x"]
+                raise _NothingTrained(diverged=True, keep_previous=False)
             warnings.warn(
                 "Training diverged: the loss became non-finite after %d iteration(s), "
                 "so training stopped and the weights of the last finite iteration "
@@ -676,11 +742,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             # Stratify single-output classification (binary and multiclass),
             # not multilabel.  scikit-learn documents the same but tests
             # n_outputs_ == 1, which misses multiclass (one column per class).
+            # On the user's labels, so that the split's errors name them as
+            # given; classes_ is sorted, so the split is the one of the codes.
             stratify = None
             if is_classifier(self) and self._label_binarizer.y_type_ == "binary":
-                stratify = y
+                stratify = self.classes_.take(y[:, 0].astype(np.intp))
             elif is_classifier(self) and self._label_binarizer.y_type_ == "multiclass":
-                stratify = y.argmax(axis=1)
+                stratify = self.classes_.take(y.argmax(axis=1))
             X_train, X_val, y_train, y_val, sw_train, sample_weight_val = train_test_split(
                 X,
                 y,
@@ -776,6 +844,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 # (the L2 term) overflows, which no input can be used with.
                 if not (np.isfinite(total) and _usable(params)):
                     self._rollback(checkpoint)
+                    if self.n_iter_ == 0:
+                        raise _NothingTrained(diverged=True, keep_previous=False)
                     checkpoint = None
                     warnings.warn(
                         "Training diverged in epoch %d: the training loss became "
@@ -839,6 +909,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         except KeyboardInterrupt:
             if checkpoint is not None:
                 self._rollback(checkpoint)
+            if self.n_iter_ == 0:
+                raise _NothingTrained(diverged=False, keep_previous=False) from None
             warnings.warn(
                 "Training interrupted by user after %d epoch(s); the model keeps the "
                 "weights of the last completed epoch%s."
@@ -1419,8 +1491,13 @@ _NOTES_DOC = """
 
     A fit that raises (bad input) leaves a fitted estimator unchanged. When the
     training loss becomes non-finite, training stops, the weights of the last
-    finite epoch are restored and a ConvergenceWarning is issued. A
-    KeyboardInterrupt during fit keeps the last completed epoch."""
+    finite epoch are restored and a ConvergenceWarning is issued. If that
+    happens before the first epoch (L-BFGS: iteration) of a fresh fit
+    completes, there is no model to keep: fit raises a ValueError ("Solver
+    produced non-finite parameter weights", as scikit-learn) and leaves the
+    estimator as it was; a warm-started fit or partial_fit keeps the previous
+    model unchanged. A KeyboardInterrupt during fit keeps the last completed
+    epoch."""
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
