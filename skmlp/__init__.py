@@ -1,6 +1,7 @@
 """skmlp: fast, scikit-learn compatible multi-layer perceptrons."""
 
-from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+from ._classifier import MLPClassifier
+from ._regressor import MLPRegressor
 
 __version__ = "0.1.0"
 

@@ -232,3 +232,10 @@ class EpochProgress:
             yield
         except (AttributeError, ImportError, OSError, ValueError):
             self._backend = None
+
+
+def progress_bar(verbose, total: int) -> EpochProgress | None:
+    """The epoch progress bar of a fit with ``verbose >= 2`` (``total`` epochs), else None."""
+    if isinstance(verbose, bool) or verbose < 2:
+        return None
+    return EpochProgress(total)

@@ -41,7 +41,7 @@ from skmlp._activations import (
     multiply_derivative,
     multiply_derivative_pre,
 )
-from skmlp._multilayer_perceptron import _Batch, _preactivation_workspace
+from skmlp._workspaces import Batch, preactivation_workspace
 
 NEW_ACTIVATIONS = ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus"]
 DTYPES = [np.float32, np.float64]
@@ -206,7 +206,7 @@ def test_leaky_relu_slope_and_elu_alpha():
 
 def _kernel_loss(est, X, y, pres):
     grads = np.full(est._layout.n_params, np.nan)
-    batch = _Batch(est, X, y, np.ones(X.shape[0]), pres=pres)
+    batch = Batch(est, X, y, np.ones(X.shape[0]), pres=pres)
     return batch.loss_grad(est._params, grads, 0.0, 0.0), grads
 
 
@@ -227,13 +227,13 @@ def test_preactivation_workspace_only_where_needed(name):
     est, X, y = _small_regression(name)
     code = HIDDEN_ACTIVATIONS[name]
     n = X.shape[0]
-    pres = _preactivation_workspace(est._layout, n, code, np.float64)
+    pres = preactivation_workspace(est._layout, n, code, np.float64)
     needed = name in ("elu", "selu", "gelu", "silu", "softplus")
     assert (code in PREACTIVATION_CODES) == needed
     assert pres.size == (est._layout.workspace_size(n) if needed else 0)
     # No hidden layer: nothing to keep.
     no_hidden, _, _ = _small_regression(name, hidden_layer_sizes=())
-    assert _preactivation_workspace(no_hidden._layout, n, code, np.float64).size == 0
+    assert preactivation_workspace(no_hidden._layout, n, code, np.float64).size == 0
     if not needed:
         # A workspace given to an activation that does not need it is ignored:
         # bitwise the same loss and gradient.

@@ -35,7 +35,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-import skmlp._multilayer_perceptron as _mlp_module
+import skmlp._base as _base_module
 from skmlp import MLPClassifier, MLPRegressor
 
 SKLEARN_ESTIMATORS = {
@@ -449,7 +449,7 @@ def test_prediction_in_blocks_equals_prediction_in_one_block(monkeypatch, sparse
     X = sp.csr_matrix(X_DIGITS) if sparse else X_DIGITS
     whole = clf.predict_proba(X)
     # 7 samples per block, the last block shorter
-    monkeypatch.setattr(_mlp_module, "_PREDICT_WORKSPACE", 7 * (6 + 5 + 10))
+    monkeypatch.setattr(_base_module, "_PREDICT_WORKSPACE", 7 * (6 + 5 + 10))
     assert_array_equal(clf.predict_proba(X), whole)
     assert_allclose(clf.predict_proba(X[:1]), whole[:1], rtol=1e-13)
 

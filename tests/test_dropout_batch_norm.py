@@ -31,7 +31,7 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp._batch_norm import EPSILON, MOMENTUM, normalize_infer, normalize_train
 from skmlp._dropout import apply_dropout, bits, row_keys, thresholds
-from skmlp._multilayer_perceptron import _Batch, _EngineInput
+from skmlp._workspaces import Batch, EngineInput
 
 STEP = 1e-6
 RTOL = 1e-6
@@ -112,7 +112,7 @@ def test_normalizing_a_single_sample_batch_is_finite():
 def _keys(X, Y=None):
     X = np.ascontiguousarray(X, dtype=np.float64)
     Y = np.zeros((X.shape[0], 1)) if Y is None else np.ascontiguousarray(Y, dtype=np.float64)
-    inp = _EngineInput(X, np.float64)
+    inp = EngineInput(X, np.float64)
     keys = np.empty(X.shape[0], np.uint64)
     row_keys(inp.dense, bits(inp.dense), inp.data, bits(inp.data), inp.indices, inp.indptr,
              inp.sparse, Y, bits(Y), keys)  # fmt: skip
@@ -164,7 +164,7 @@ def test_dropout_mask_depends_on_the_sample_not_its_position():
     X_csr.data[0] = 0.0  # explicit zero, stored
     X_dense = X_csr.toarray()
     X_dense[X_dense == 0] = -0.0
-    inp = _EngineInput(X_csr, np.float64)
+    inp = EngineInput(X_csr, np.float64)
     sparse_keys = np.empty(6, np.uint64)
     Y = np.zeros((6, 1))
     row_keys(inp.dense, bits(inp.dense), inp.data, bits(inp.data), inp.indices, inp.indptr,
@@ -205,7 +205,7 @@ class TrainingLoss:
     """The training-mode loss of ``est``'s network on fixed data, masks and weights."""
 
     def __init__(self, est, X, Y, sw, dropout_rates):
-        self.batch = _Batch(est, X, Y, sw, dropout_rates=dropout_rates)
+        self.batch = Batch(est, X, Y, sw, dropout_rates=dropout_rates)
         if any(dropout_rates):
             self.batch.drop[4][:] = 12345, 3  # any seed and epoch: fixed masks
         self.layout, self.n = est._layout, self.batch.n

@@ -396,17 +396,17 @@ def test_divergence_after_k_epochs_keeps_the_model_of_those_epochs(
 
 
 def test_lbfgs_divergence_after_some_iterations_keeps_the_last_iterate(monkeypatch):
-    from skmlp import _multilayer_perceptron
+    from skmlp import _workspaces
 
     calls = []
-    loss_grad = _multilayer_perceptron._Batch.loss_grad
+    loss_grad = _workspaces.Batch.loss_grad
 
     def diverging(self, params, grads, alpha, l1_ratio):
         calls.append(None)
         value = loss_grad(self, params, grads, alpha, l1_ratio)
         return np.inf if len(calls) > 6 else value
 
-    monkeypatch.setattr(_multilayer_perceptron._Batch, "loss_grad", diverging)
+    monkeypatch.setattr(_workspaces.Batch, "loss_grad", diverging)
     est = MLPRegressor(solver="lbfgs", hidden_layer_sizes=(8,), random_state=0)
     with pytest.warns(ConvergenceWarning, match="diverged"):
         est.fit(X_DIAB, Y_DIAB)

@@ -56,7 +56,7 @@ from sklearn.preprocessing import LabelBinarizer
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._losses import LOSSES
-from skmlp._multilayer_perceptron import _Batch
+from skmlp._workspaces import Batch
 
 STEP = 1e-6
 RTOL = 1e-6
@@ -161,7 +161,7 @@ class KernelLoss:
     def __init__(self, est, X, Y, sample_weight):
         assert est._params.dtype == np.float64
         self.alpha = float(est.alpha)
-        self.batch = _Batch(est, X, Y, sample_weight)
+        self.batch = Batch(est, X, Y, sample_weight)
         batch = self.batch
         self.inp, self.n, self.Y, self.sw = batch.inp, batch.n, batch.Y, batch.sw
         assert self.Y.shape == (self.n, int(est._layout.units[-1]))

@@ -38,8 +38,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPClassifier, MLPRegressor, _engine
 from skmlp._losses import LOSSES
-from skmlp._multilayer_perceptron import _Batch
 from skmlp._optimizers import SOLVERS, STATE_ROWS, hyperparameters, optimizer_step, penalty
+from skmlp._workspaces import Batch
 
 NEW_SOLVERS = ["adamw", "rmsprop", "adagrad", "nadam"]
 ALL_SOLVERS = ["sgd", "adam", *NEW_SOLVERS]
@@ -286,7 +286,7 @@ class Network:
 
     def __init__(self, est, X, Y, sample_weight):
         assert est._params.dtype == np.float64
-        self.batch = _Batch(est, X, Y, sample_weight)
+        self.batch = Batch(est, X, Y, sample_weight)
         self.loss_param = self.batch.loss_param
         self.sw_sum = float(self.batch.sw.sum())
         self.n_coefs = est._layout.n_coefs

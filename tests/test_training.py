@@ -29,6 +29,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 import skmlp
+from skmlp._stochastic import StochasticTrainer
 
 # A few epochs of float64 arithmetic in a different order (fused kernels and
 # BLAS calls on a flat buffer instead of NumPy on lists of arrays) differ by a
@@ -1121,16 +1122,21 @@ def test_different_random_states_give_different_fits():
 # KeyboardInterrupt
 
 
-def _interrupted(base):
-    class Interrupted(base):
-        """Raises KeyboardInterrupt in the bookkeeping after the second epoch."""
+def _interrupt_bookkeeping(monkeypatch, after_epoch, before=True):
+    """Raise KeyboardInterrupt in the bookkeeping of epoch ``after_epoch``.
 
-        def _update_no_improvement_count(self, *args, **kwargs):
-            if self.n_iter_ >= 2:
-                raise KeyboardInterrupt
-            return super()._update_no_improvement_count(*args, **kwargs)
+    ``before``: before the stopping rule is updated (else right after it).
+    """
+    count = StochasticTrainer._count_no_improvement
 
-    return Interrupted
+    def interrupted(self, *args, **kwargs):
+        if before and self.est.n_iter_ >= after_epoch:
+            raise KeyboardInterrupt
+        count(self, *args, **kwargs)
+        if not before and self.est.n_iter_ >= after_epoch:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(StochasticTrainer, "_count_no_improvement", interrupted)
 
 
 def _fit_catching_interrupt(est, X, y):
@@ -1142,16 +1148,18 @@ def _fit_catching_interrupt(est, X, y):
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
-def test_keyboard_interrupt_keeps_the_last_completed_epoch(solver):
+def test_keyboard_interrupt_keeps_the_last_completed_epoch(solver, monkeypatch):
     # The interrupt arrives in epoch 2's bookkeeping: that epoch is undone
     # (weights, optimizer state, counters, curves), so the model is exactly the
     # one trained for one epoch.  scikit-learn instead keeps epoch 2's weights
     # with half-updated attributes.
     X, y = digits()
     params = dict(solver=solver, learning_rate_init=0.01, **dict(SMALL, max_iter=20))
-    ours = _interrupted(skmlp.MLPClassifier)(**params)
-    with pytest.warns(UserWarning, match="Training interrupted by user"):
-        _fit_catching_interrupt(ours, X, y)
+    ours = skmlp.MLPClassifier(**params)
+    with monkeypatch.context() as patch:
+        _interrupt_bookkeeping(patch, after_epoch=2)
+        with pytest.warns(UserWarning, match="Training interrupted by user"):
+            _fit_catching_interrupt(ours, X, y)
     assert ours.n_iter_ == 1
     assert len(ours.loss_curve_) == 1
     assert ours.t_ == X.shape[0]
@@ -1162,19 +1170,14 @@ def test_keyboard_interrupt_keeps_the_last_completed_epoch(solver):
     assert_array_equal(ours.predict(X), one_epoch.predict(X))
 
 
-def test_keyboard_interrupt_with_early_stopping_restores_best_weights():
+def test_keyboard_interrupt_with_early_stopping_restores_best_weights(monkeypatch):
     X, y = diabetes()
     params = dict(early_stopping=True, validation_fraction=0.2, **dict(SMALL, max_iter=20))
-
-    class InterruptedAfterThird(skmlp.MLPRegressor):
-        def _update_no_improvement_count(self, *args, **kwargs):
-            super()._update_no_improvement_count(*args, **kwargs)
-            if self.n_iter_ >= 3:
-                raise KeyboardInterrupt
-
-    est = InterruptedAfterThird(**params)
-    with pytest.warns(UserWarning, match="Training interrupted by user"):
-        _fit_catching_interrupt(est, X, y)
+    est = skmlp.MLPRegressor(**params)
+    with monkeypatch.context() as patch:
+        _interrupt_bookkeeping(patch, after_epoch=3, before=False)
+        with pytest.warns(UserWarning, match="Training interrupted by user"):
+            _fit_catching_interrupt(est, X, y)
     # Epoch 3 was interrupted before its bookkeeping finished: it is undone, and
     # the best of the two completed epochs is restored.
     assert len(est.validation_scores_) == 2

@@ -1,0 +1,516 @@
+"""The estimators' common base: parameters, validation, fitted state, prediction.
+
+``BaseMultilayerPerceptron`` holds what :class:`~skmlp.MLPClassifier` and
+:class:`~skmlp.MLPRegressor` share: the constructor parameters and their
+constraints, input validation, the fitted state (one flat parameter buffer
+with ``coefs_``/``intercepts_`` as views, plain arrays and builtins only) and
+the forward pass of prediction. Training is delegated to the trainers of
+:mod:`skmlp._stochastic` and :mod:`skmlp._lbfgs`; the numerics are in the
+compiled kernels of :mod:`skmlp._engine`.
+"""
+
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.metrics import get_scorer_names
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from . import _engine
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._initializers import WEIGHT_INITS
+from ._layout import Layout
+from ._lbfgs import LbfgsTrainer
+from ._losses import LOSSES
+from ._optimizers import SOLVERS
+from ._rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
+from ._stochastic import StochasticTrainer
+from ._workspaces import NO_DROPOUT, EngineInput, norm_pack
+
+_STOCHASTIC_SOLVERS = tuple(SOLVERS)
+
+# Largest activation workspace (elements) prediction uses; rows go in blocks.
+_PREDICT_WORKSPACE = 1 << 22
+
+
+class BaseMultilayerPerceptron(BaseEstimator, ABC):
+    """Base class for MLP classification and regression.
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "weight_init": [StrOptions(set(WEIGHT_INITS))],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
+        "scoring": [None, StrOptions(set(get_scorer_names())), callable],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "batch_norm": ["boolean"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        weight_init,
+        l1_ratio,
+        max_grad_norm,
+        warmup_fraction,
+        scoring,
+        dropout,
+        batch_norm,
+    ):
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.weight_init = weight_init
+        self.l1_ratio = l1_ratio
+        self.max_grad_norm = max_grad_norm
+        self.warmup_fraction = warmup_fraction
+        self.scoring = scoring
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+
+    # ------------------------------------------------------------------
+    # Fitted state: one flat buffer, coefs_ and intercepts_ as its views.
+    # What is pickled is plain arrays and builtins: the layer widths and
+    # whether batch norm is on describe the buffer; the Layout object that
+    # computes offsets from them (``_layout``) is rebuilt on load.
+
+    def _set_parameters(self, flat, layout):
+        self._params = flat
+        self._layout = layout
+        self._layer_units = layout.units
+        self._batch_normalized = layout.batch_norm
+        self.coefs_, self.intercepts_ = layout.views(flat)
+        if layout.batch_norm:
+            self.batch_norm_scales_ = layout.scale_views(flat)
+        else:
+            self.__dict__.pop("batch_norm_scales_", None)
+        # The view objects handed out: if the lists still hold exactly these,
+        # the buffer is current (in-place edits of a view write the buffer).
+        self._views = self._current_views()
+
+    def _current_views(self):
+        return (*self.coefs_, *self.intercepts_, *getattr(self, "batch_norm_scales_", ()))
+
+    def _set_running(self, running):
+        """Batch norm's running statistics: one array, ``batch_norm_means_``/``vars_`` views."""
+        self._running = running
+        if self._layout.batch_norm:
+            self.batch_norm_means_, self.batch_norm_vars_ = self._layout.statistic_views(running)
+        else:
+            self.__dict__.pop("batch_norm_means_", None)
+            self.__dict__.pop("batch_norm_vars_", None)
+
+    def _sync_params(self):
+        """Return the flat buffer, repacking it if coefs_/intercepts_ were replaced.
+
+        Assigning new arrays to ``coefs_[i]`` (as scikit-learn allows) breaks
+        the views; the buffer is then rebuilt from the lists, which stay the
+        source of truth.
+        """
+        flat = self._params
+        current = self._current_views()
+        if len(current) == len(self._views) and all(a is b for a, b in zip(current, self._views)):
+            return flat
+        coefs = [np.asarray(c) for c in self.coefs_]
+        units = [c.shape[0] for c in coefs] + [coefs[-1].shape[1]]
+        layout = Layout.from_units(units, self._layout.batch_norm)
+        new = np.empty(layout.n_params, dtype=flat.dtype)
+        new_coefs, new_intercepts = layout.views(new)
+        scales = getattr(self, "batch_norm_scales_", [])
+        for dst, src in zip(
+            new_coefs + new_intercepts + layout.scale_views(new),
+            coefs + list(self.intercepts_) + list(scales),
+        ):
+            dst[...] = src
+        self._set_parameters(new, layout)
+        return new
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "_params" in state:
+            self._sync_params()
+            state = dict(state, _params=self._params)
+            # The views are rebuilt on load; pickling them would store the
+            # parameters twice and lose the aliasing.
+            for name in (
+                "coefs_",
+                "intercepts_",
+                "batch_norm_scales_",
+                "batch_norm_means_",
+                "batch_norm_vars_",
+                "_views",
+                "_layout",
+            ):
+                state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_params" in state:
+            # Pickles of skmlp 0.1.0 hold the Layout itself instead of its units.
+            layout = state.get("_layout")
+            if layout is None:
+                layout = Layout.from_units(self._layer_units, self._batch_normalized)
+            self._set_parameters(self._params, layout)
+            self._set_running(self._running)
+
+    # ------------------------------------------------------------------
+    # Initialisation
+
+    def _validated_hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        for size in sizes:
+            if (
+                isinstance(size, (bool, np.bool_))
+                or not isinstance(size, (Integral, np.integer))
+                or size <= 0
+            ):
+                raise ValueError("hidden_layer_sizes must be positive integers, got %s." % (sizes,))
+        return [int(s) for s in sizes]
+
+    def _initialize(self, y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+
+        if not is_classifier(self):
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        elif self._label_binarizer.y_type_ == "multiclass":
+            self.out_activation_ = "softmax"
+        else:
+            self.out_activation_ = "logistic"
+
+        layout = Layout.from_units(layer_units, self.batch_norm)
+        flat = np.empty(layout.n_params, dtype=dtype)
+        self._set_parameters(flat, layout)
+        # Layer by layer, weights then biases: with the default scheme a
+        # random_state gives scikit-learn's starting point.
+        init = WEIGHT_INITS[self.weight_init]
+        for coef, intercept in zip(self.coefs_, self.intercepts_):
+            coef[...], intercept[...] = init(self._random_state, *coef.shape, self.activation)
+        # Batch norm starts as the identity: scale 1, running mean 0, variance 1.
+        n_norm = layout.n_normalized
+        flat[layout.n_params - n_norm :] = 1.0
+        self._set_running(np.concatenate([np.zeros(n_norm, dtype), np.ones(n_norm, dtype)]))
+        self._best_params = flat.copy()
+        self._best_running = self._running.copy()
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_ = None  # until an epoch completes
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_loss_curve_ = []
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_loss_curve_ = None
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _check_option_conflicts(self, dropout_rates):
+        """Options that mean nothing together raise, naming both parameters."""
+        if self.solver != "lbfgs":
+            return
+        for name, inactive in (("warmup_fraction", 0.0), ("max_grad_norm", None)):
+            if getattr(self, name) != inactive:
+                raise ValueError(
+                    "%s=%r has no effect with solver='lbfgs', which takes no "
+                    "learning-rate steps; use a stochastic solver or leave %s "
+                    "at its default." % (name, getattr(self, name), name)
+                )
+        if any(dropout_rates) or self.batch_norm:
+            name = "dropout" if any(dropout_rates) else "batch_norm"
+            raise ValueError(
+                "%s=%r needs minibatches, which solver='lbfgs' does not use: it "
+                "minimises one deterministic full-batch loss. Use a stochastic "
+                "solver (such as 'adam') or set %s=%r."
+                % (name, getattr(self, name), name, 0.0 if name == "dropout" else False)
+            )
+
+    def _dropout_rates(self, n_hidden):
+        """``dropout`` as one rate per hidden layer (ValueError if it is not one)."""
+        rates = self.dropout
+        if isinstance(rates, Real):
+            return [float(rates)] * n_hidden
+        try:
+            rates = np.asarray(rates, dtype=np.float64)
+        except (TypeError, ValueError):
+            rates = None
+        if rates is None or rates.ndim != 1 or rates.shape[0] != n_hidden:
+            raise ValueError(
+                "dropout must be a rate in [0, 1) or a sequence of one rate per hidden "
+                "layer (%d here), got %r." % (n_hidden, self.dropout)
+            )
+        if not np.all((rates >= 0) & (rates < 1)):
+            raise ValueError("Every dropout rate must be in [0, 1), got %r." % (self.dropout,))
+        return rates.tolist()
+
+    def _sample_class_weight(self, y, sample_weight):
+        """Per-sample weights from ``class_weight`` (classifier only), or None."""
+        return None
+
+    def _loss_param(self, dtype):
+        """The loss kernel's parameter: the probability clip of the log losses."""
+        return float(np.finfo(dtype).eps)
+
+    def _codes(self):
+        loss = self.loss
+        if loss == "log_loss" and self.out_activation_ == "logistic":
+            loss = "binary_log_loss"
+        return (
+            HIDDEN_ACTIVATIONS[self.activation],
+            OUTPUT_ACTIVATIONS[self.out_activation_],
+            LOSSES[loss],
+        )
+
+    # ------------------------------------------------------------------
+    # Fitting
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden_layer_sizes = self._validated_hidden_layer_sizes()
+        dropout_rates = self._dropout_rates(len(hidden_layer_sizes))
+        self._check_option_conflicts(dropout_rates)
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        dtype = X.dtype if first_pass else self._params.dtype
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+            if np.any(sample_weight < 0):
+                raise ValueError("Negative values in data passed to `sample_weight`.")
+        else:
+            sample_weight = np.ones(X.shape[0], dtype=dtype)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        y = np.ascontiguousarray(y, dtype=dtype)
+        class_weight = self._sample_class_weight(y, sample_weight)
+        if class_weight is not None:
+            sample_weight = sample_weight * class_weight.astype(dtype)
+        if not np.any(sample_weight > 0):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+
+        layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
+        if not first_pass:
+            previous = [int(u) for u in self._layout.units]
+            if previous != layer_units:
+                raise ValueError(
+                    "The network shape %s does not match the fitted one %s; "
+                    "hidden_layer_sizes and the number of outputs must stay the "
+                    "same with warm_start=True or partial_fit." % (layer_units, previous)
+                )
+            normalized = bool(self.batch_norm) and len(hidden_layer_sizes) > 0
+            if self._layout.batch_norm != normalized:
+                raise ValueError(
+                    "batch_norm=%r does not match the fitted model, which was fitted "
+                    "with batch_norm=%r; batch_norm must stay the same with "
+                    "warm_start=True or partial_fit." % (self.batch_norm, not self.batch_norm)
+                )
+        self.n_outputs_ = y.shape[1]
+        self._random_state = check_random_state(self.random_state)
+
+        if first_pass:
+            self._initialize(y, layer_units, dtype)
+        else:
+            self._sync_params()
+
+        try:
+            if self.solver in _STOCHASTIC_SOLVERS:
+                StochasticTrainer(self, incremental, dropout_rates).fit(X, y, sample_weight)
+            else:
+                LbfgsTrainer(self, X, y, sample_weight).fit()
+        except NothingTrained as stopped:
+            stopped.keep_previous = not first_pass
+            raise
+
+        if not np.isfinite(self._params).all():
+            raise ValueError(NON_FINITE_WEIGHTS)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_failure
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data. float32 input is trained in float32.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights. Each minibatch's loss is the weighted
+            mean over its samples.
+
+        Returns
+        -------
+        self : object
+            Returns a trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic"
+                " optimizers. %s is not stochastic." % self.solver
+            )
+        if getattr(self, "class_weight", None) == "balanced":
+            raise AttributeError(
+                "partial_fit is not available with class_weight='balanced': the class "
+                "frequencies of the whole data are unknown. Pass a dict, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight."
+            )
+        return True
+
+    # ------------------------------------------------------------------
+    # Prediction
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_params")
+
+    def _validate_predict_input(self, X):
+        """``validate_data`` for prediction, with a fast path for plain float arrays.
+
+        A 2-D float32/float64 ndarray of the fitted width with only finite
+        values, for a model fitted without feature names, passes every check
+        ``validate_data`` would make; anything else goes through it, so errors
+        and warnings are scikit-learn's own.
+        """
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype.type in (np.float64, np.float32)
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            and np.isfinite(X).all()
+        ):
+            return X
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+
+    def _forward_pass_fast(self, X, check_input=True):
+        """Output-layer activations for X (probabilities or predicted values)."""
+        if check_input:
+            X = self._validate_predict_input(X)
+        params = self._sync_params()
+        layout = self._layout
+        inp = EngineInput(X, params.dtype)
+        hidden, out_act, _ = self._codes()
+        out = _engine.predict(
+            params, layout.units, layout.coef_offsets, layout.intercept_offsets,
+            *inp.args(), inp.n_samples, _PREDICT_WORKSPACE, hidden, out_act,
+            norm_pack(layout, self._running, 0, training=False), NO_DROPOUT[params.dtype],
+        )  # fmt: skip
+        if check_input and not np.isfinite(out).all():
+            # Finite weights and inputs can still overflow the dtype's range.
+            raise ValueError(
+                "The network's output is not finite for some samples: the input "
+                "values (largest magnitude %g) are too large for this model's "
+                "weights (largest magnitude %g). Scale the input, for example with "
+                "StandardScaler, and fit on scaled input." % (abs(X).max(), np.abs(params).max())
+            )
+        return out
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        """Private score method without input validation."""
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

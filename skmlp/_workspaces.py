@@ -1,0 +1,170 @@
+"""What the compiled kernels take: the input, the workspaces and the option packs.
+
+The kernels of :mod:`skmlp._engine` take plain arrays. This module turns an
+estimator's data and fitted state into them: :class:`EngineInput` (X as a
+dense C array or CSR arrays), the pre-activation workspace, the batch
+normalisation and dropout packs (``norm`` and ``drop``, see
+:mod:`skmlp._engine`), and :class:`Batch`, which holds all of them for one
+full batch (what L-BFGS and the gradient tests evaluate).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _batch_norm, _dropout, _engine
+from ._activations import PREACTIVATION_CODES
+
+# Placeholders for the representation a kernel call does not use; the
+# kernels never write to them.
+_NO_INDICES = np.empty(0, dtype=np.int64)
+_NO_INDPTR = np.zeros(1, dtype=np.int64)
+NO_DATA = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+# Dropout off (prediction, L-BFGS, rate 0): the pack of empty arrays.
+_NO_KEYS = np.empty(0, np.uint64)
+NO_DROPOUT = {
+    dtype: (_NO_KEYS, np.empty(0), data, _NO_KEYS, np.zeros(2, np.uint64))
+    for dtype, data in NO_DATA.items()
+}
+
+
+def usable(params):
+    """False for weights that are non-finite or whose squared norm overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(params @ params))
+
+
+def preactivation_workspace(layout, rows, hidden, dtype):
+    """The pre-activation workspace of ``rows`` samples (layout of the activations).
+
+    Only activations whose derivative needs the pre-activation
+    (``PREACTIVATION_CODES``) and networks with a hidden layer use it; for the
+    others it is empty.
+    """
+    used = hidden in PREACTIVATION_CODES and len(layout.units) > 2
+    return np.empty(layout.workspace_size(rows) if used else 0, dtype=dtype)
+
+
+class EngineInput:
+    """X in the form the kernels take: dense C array or CSR arrays, the other empty."""
+
+    __slots__ = ("dense", "data", "indices", "indptr", "sparse", "n_samples")
+
+    def __init__(self, X, dtype):
+        dtype = np.dtype(dtype)
+        self.sparse = sp.issparse(X)
+        self.n_samples = X.shape[0]
+        if self.sparse:
+            X = sp.csr_matrix(X, dtype=dtype)
+            self.dense = np.empty((0, X.shape[1]), dtype=dtype)
+            self.data = np.ascontiguousarray(X.data, dtype=dtype)
+            self.indices = np.ascontiguousarray(X.indices, dtype=np.int64)
+            self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+        else:
+            # Kernels read X only, but a writeable C array keeps a single
+            # compiled specialisation (read-only arrays are a distinct type).
+            if not (X.dtype == dtype and X.flags.c_contiguous and X.flags.writeable):
+                X = np.require(X, dtype=dtype, requirements=["C", "W"])
+            self.dense = X
+            self.data = NO_DATA[dtype]
+            self.indices = _NO_INDICES
+            self.indptr = _NO_INDPTR
+
+    def args(self):
+        return self.dense, self.data, self.indices, self.indptr, self.sparse
+
+
+def norm_pack(layout, running, rows, training):
+    """The ``norm`` tuple of the kernels (see :mod:`skmlp._engine`).
+
+    Training packs workspaces for ``rows`` samples; prediction needs only
+    the scales' offsets and the running statistics ``running``.
+    """
+    dtype = running.dtype
+    if training and layout.batch_norm:
+        stats = np.empty(2 * layout.n_normalized, dtype)
+        norms = np.empty(layout.workspace_size(rows), dtype)
+    else:  # never touched
+        stats = norms = NO_DATA[dtype]
+    if not running.flags.writeable:
+        # Loaded read-only (a memory map): prediction does not write it, but
+        # the kernel's type must allow the training branch to.
+        running = running.copy()
+    return (
+        layout.scale_offsets,
+        running,
+        stats,
+        norms,
+        _batch_norm.MOMENTUM,
+        _batch_norm.EPSILON,
+    )
+
+
+def drop_pack(layout, dtype, rows, rates, inp, Y):
+    """The ``drop`` tuple of the kernels: ``rows`` samples per batch of ``inp``, ``Y``."""
+    dtype = np.dtype(dtype)
+    if len(layout.units) < 3 or not any(rates):
+        return NO_DROPOUT[dtype]
+    keys = np.empty(inp.n_samples, np.uint64)
+    _dropout.row_keys(
+        inp.dense, _dropout.bits(inp.dense), inp.data, _dropout.bits(inp.data),
+        inp.indices, inp.indptr, inp.sparse, Y, _dropout.bits(Y), keys,
+    )  # fmt: skip
+    return (
+        _dropout.thresholds(rates),
+        np.array([1.0 / (1.0 - r) for r in rates]),
+        np.empty(layout.workspace_size(rows), dtype),
+        keys,
+        np.zeros(2, np.uint64),
+    )
+
+
+class Batch:
+    """All rows of ``X`` as one batch, with its workspaces, for the training kernels.
+
+    :meth:`loss_grad` is what L-BFGS minimises; :meth:`backprop` is the raw
+    data-loss gradient.  Both run in training mode (batch statistics, and the
+    dropout masks of ``dropout_rates`` under the generator ``drop[4]``).
+    ``pres`` replaces the pre-activation workspace (tests of its handling).
+    """
+
+    def __init__(self, est, X, Y, sample_weight, *, dropout_rates=(), pres=None):
+        layout = est._layout
+        dtype = est._params.dtype
+        self.layout = layout
+        self.inp = EngineInput(X, dtype)
+        self.n = n = self.inp.n_samples
+        self.Y = np.ascontiguousarray(Y, dtype=dtype).reshape(n, -1)
+        self.sw = np.ascontiguousarray(sample_weight, dtype=dtype)
+        self.codes = est._codes()
+        self.loss_param = est._loss_param(dtype)
+        self.acts = np.empty(layout.workspace_size(n), dtype=dtype)
+        self.deltas = np.empty_like(self.acts)
+        self.act_offsets = layout.act_offsets(n)
+        self.rows = np.arange(n, dtype=np.int64)
+        if pres is None:
+            pres = preactivation_workspace(layout, n, self.codes[0], dtype)
+        self.pres = pres
+        self.norm = norm_pack(layout, est._running, n, training=True)
+        self.drop = drop_pack(layout, dtype, n, dropout_rates, self.inp, self.Y)
+
+    def loss_grad(self, params, grads, alpha, l1_ratio):
+        """(Data loss + penalty) / weight sum; its finished gradient into ``grads``."""
+        lay = self.layout
+        hidden, out_act, loss = self.codes
+        return _engine.loss_grad(
+            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets, lay.n_coefs,
+            self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
+            self.acts, self.pres, self.deltas, hidden, out_act, loss, alpha, l1_ratio,
+            self.loss_param, self.norm, self.drop,
+        )  # fmt: skip
+
+    def backprop(self, params, grads):
+        """Weighted data loss; the raw gradient (no penalty, not divided) into ``grads``."""
+        lay = self.layout
+        hidden, out_act, loss = self.codes
+        return _engine.backprop(
+            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
+            self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
+            self.acts, self.pres, self.deltas, hidden, out_act, loss, self.loss_param,
+            self.norm, self.drop,
+        )  # fmt: skip
