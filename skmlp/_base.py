@@ -337,6 +337,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """The loss kernel's parameter: the probability clip of the log losses."""
         return float(np.finfo(dtype).eps)
 
+    def _spec(self, dtype):
+        """The ``spec`` pack of the kernels: the three codes and the loss parameter."""
+        return (*self._codes(), self._loss_param(dtype))
+
     def _codes(self):
         loss = self.loss
         if loss == "log_loss" and self.out_activation_ == "logistic":
@@ -487,12 +491,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         params = self._sync_params()
         layout = self._layout
         inp = EngineInput(X, params.dtype)
-        hidden, out_act, _ = self._codes()
-        out = _engine.predict(
-            params, layout.units, layout.coef_offsets, layout.intercept_offsets,
-            *inp.args(), inp.n_samples, _PREDICT_WORKSPACE, hidden, out_act,
-            norm_pack(layout, self._running, 0, training=False), NO_DROPOUT[params.dtype],
-        )  # fmt: skip
+        norm = norm_pack(layout, self._running, 0, training=False)
+        spec = self._spec(params.dtype)
+        drop = NO_DROPOUT[params.dtype]
+        out = _engine.predict(params, layout.pack, inp.pack, _PREDICT_WORKSPACE, spec, norm, drop)
         if check_input and not np.isfinite(out).all():
             # Finite weights and inputs can still overflow the dtype's range.
             raise ValueError(

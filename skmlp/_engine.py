@@ -13,8 +13,25 @@ backward pass takes ``f'(z)`` from it.  For the other activations, and for
 prediction, ``pres`` is passed empty and never touched, so they run exactly
 as before (one specialisation per dtype serves both cases).
 
-Batch normalisation and dropout travel as two tuples, so that every kernel
-has one signature whether they are on or off (empty arrays mean off):
+Kernels take their arguments in a few packs (tuples), so that each
+signature says what it uses and every call site is short:
+
+- ``layout = (units, coef_offsets, intercept_offsets, n_coefs)``: where each
+  layer's weights and biases sit in ``params`` and ``grads``
+  (``Layout.pack``).
+- ``inp = (X, data, indices, indptr, sparse)``: the input, a dense C array or
+  CSR arrays, the unused one empty (``EngineInput.pack``).
+- ``batch = (rows, Y, sw)``: the rows of a batch (indices into a CSR input),
+  their targets and sample weights; ``rows.shape[0]`` is the batch size.
+- ``ws = (acts, pres, deltas, act_offsets)``: the activation, pre-activation
+  and delta workspaces and where each layer's block starts in them.
+- ``spec = (hidden, out_act, loss, loss_param)``: the integer codes of the
+  hidden and output activations and of the loss, and the loss's parameter.
+- ``opt = (solver, state, t, hyper, alpha)``: the optimizer's code, state,
+  step count, hyper-parameter vector and penalty strength.
+
+Batch normalisation and dropout travel as two more packs, so that every
+kernel has one signature whether they are on or off (empty arrays mean off):
 
 - ``norm = (scale_offsets, running, batch_stats, norms, momentum, eps)``:
   where each hidden layer's scale sits in ``params`` (``Layout.scale_offsets``),
@@ -51,20 +68,23 @@ def _block(ws, offsets, units, k, n):
 
 
 @kernel(inline="always")
-def _coef(params, units, coef_offsets, i):
+def _coef(params, layout, i):
+    units, coef_offsets = layout[0], layout[1]
     start = coef_offsets[i]
     return params[start : start + units[i] * units[i + 1]].reshape((units[i], units[i + 1]))
 
 
 @kernel(inline="always")
-def _intercept(params, units, intercept_offsets, i):
+def _intercept(params, layout, i):
+    units, intercept_offsets = layout[0], layout[2]
     start = intercept_offsets[i]
     return params[start : start + units[i + 1]]
 
 
 @kernel
-def _input_dot(Xd, data, indices, indptr, sparse, rows, W, out):
-    """``out = X[rows] @ W`` for CSR input, ``out = Xd @ W`` for dense."""
+def _input_dot(inp, rows, W, out):
+    """``out = X[rows] @ W`` for CSR input, ``out = X @ W`` for dense."""
+    Xd, data, indices, indptr, sparse = inp
     if not sparse:
         np.dot(Xd, W, out)
         return
@@ -80,8 +100,9 @@ def _input_dot(Xd, data, indices, indptr, sparse, rows, W, out):
 
 
 @kernel
-def _input_tdot(Xd, data, indices, indptr, sparse, rows, D, out):
-    """``out = X[rows].T @ D`` for CSR input, ``out = Xd.T @ D`` for dense."""
+def _input_tdot(inp, rows, D, out):
+    """``out = X[rows].T @ D`` for CSR input, ``out = X.T @ D`` for dense."""
+    Xd, data, indices, indptr, sparse = inp
     if not sparse:
         np.dot(Xd.T, D, out)
         return
@@ -97,45 +118,28 @@ def _input_tdot(Xd, data, indices, indptr, sparse, rows, D, out):
 
 
 @kernel
-def forward(
-    params,
-    units,
-    coef_offsets,
-    intercept_offsets,
-    act_offsets,
-    Xd,
-    data,
-    indices,
-    indptr,
-    sparse,
-    rows,
-    sw,
-    n,
-    acts,
-    pres,
-    hidden,
-    out_act,
-    norm,
-    drop,
-    training,
-):
-    """Fill the activation blocks of ``n`` samples; return the output block.
+def forward(params, layout, inp, batch, ws, spec, norm, drop, training):
+    """Fill the activation blocks of the batch's samples; return the output block.
 
-    With a non-empty ``pres`` and a ``hidden`` activation that needs it, the
+    With a non-empty ``pres`` and a hidden activation that needs it, the
     hidden layers' pre-activations are kept in ``pres`` (layout of ``acts``).
-    ``norm`` and ``drop`` are the batch-normalisation and dropout packs (see
-    the module docstring); ``training`` selects batch statistics and dropout
-    masks, otherwise running statistics and no dropout.
+    ``training`` selects batch statistics and dropout masks, otherwise
+    running statistics and no dropout. ``Y`` of ``batch`` is not read.
     """
+    units = layout[0]
+    rows, _, sw = batch
+    acts, pres, _, act_offsets = ws
+    hidden, out_act = spec[0], spec[1]
     scale_offsets, running, batch_stats, norms, momentum, bn_eps = norm
     thresholds, drop_scales, masks, keys, rng = drop
+    n = rows.shape[0]
     n_weights = units.shape[0] - 1
     keep = pres.shape[0] > 0 and needs_preactivation(hidden)
     n_norm = running.shape[0] // 2
     A = _block(acts, act_offsets, units, 1, n)
     for i in range(n_weights):
-        W = _coef(params, units, coef_offsets, i)
-        b = _intercept(params, units, intercept_offsets, i)
+        W = _coef(params, layout, i)
+        b = _intercept(params, layout, i)
         A = _block(acts, act_offsets, units, i + 1, n)
         hidden_layer = i < n_weights - 1
         normalized = hidden_layer and scale_offsets.shape[0] > 0
@@ -144,7 +148,7 @@ def forward(
         # Where X @ W goes: the normalised-values block in batch-norm training.
         Z = _block(norms, act_offsets, units, i + 1, n) if normalized and training else P
         if i == 0:
-            _input_dot(Xd, data, indices, indptr, sparse, rows, W, Z)
+            _input_dot(inp, rows, W, Z)
         else:
             np.dot(_block(acts, act_offsets, units, i, n), W, Z)
         if normalized:
@@ -155,17 +159,10 @@ def forward(
             running_mean = running[s : s + u]
             running_var = running[n_norm + s : n_norm + s + u]
             if training:
+                mean = batch_stats[s : s + u]
+                inv_std = batch_stats[n_norm + s : n_norm + s + u]
                 normalize_train(
-                    Z,
-                    sw,
-                    scale,
-                    batch_stats[s : s + u],
-                    batch_stats[n_norm + s : n_norm + s + u],
-                    running_mean,
-                    running_var,
-                    momentum,
-                    bn_eps,
-                    P,
+                    Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, bn_eps, P
                 )
             else:
                 normalize_infer(P, scale, running_mean, running_var, bn_eps)
@@ -182,28 +179,15 @@ def forward(
 
 
 @kernel
-def predict(
-    params,
-    units,
-    coef_offsets,
-    intercept_offsets,
-    X,
-    data,
-    indices,
-    indptr,
-    sparse,
-    n,
-    max_workspace,
-    hidden,
-    out_act,
-    norm,
-    drop,
-):
-    """Output activations of ``n`` samples (running statistics, no dropout).
+def predict(params, layout, inp, max_workspace, spec, norm, drop):
+    """Output activations of every row of ``inp`` (running statistics, no dropout).
 
     Rows go through in blocks whose activations fit in ``max_workspace``
-    elements, so memory stays bounded for any ``n``.
+    elements, so memory stays bounded for any number of rows.
     """
+    units = layout[0]
+    X, data, indices, indptr, sparse = inp
+    n = indptr.shape[0] - 1 if sparse else X.shape[0]
     out = np.empty((n, units[-1]), dtype=params.dtype)
     block = max(1, max_workspace // units[1:].sum())
     rows_ws = min(n, block)
@@ -212,35 +196,18 @@ def predict(
         act_offsets[k + 1] = act_offsets[k] + rows_ws * units[k]
     acts = np.empty(act_offsets[-1] + rows_ws * units[-1], dtype=params.dtype)
     rows = np.empty(rows_ws, dtype=np.int64)
-    no_pres = np.empty(0, dtype=params.dtype)  # no backward pass: z is not kept
+    none = np.empty(0, dtype=params.dtype)  # no backward pass: z is not kept
+    ws = (acts, none, none, act_offsets)
+    no_targets = np.empty((0, 0), dtype=params.dtype)
     for start in range(0, n, block):
         stop = min(n, start + block)
         m = stop - start
         for r in range(m):
             rows[r] = start + r
         Xd = X if sparse else X[start:stop]
-        out[start:stop] = forward(
-            params,
-            units,
-            coef_offsets,
-            intercept_offsets,
-            act_offsets,
-            Xd,
-            data,
-            indices,
-            indptr,
-            sparse,
-            rows[:m],
-            no_pres,
-            m,
-            acts,
-            no_pres,
-            hidden,
-            out_act,
-            norm,
-            drop,
-            False,
-        )
+        block_inp = (Xd, data, indices, indptr, sparse)
+        batch = (rows[:m], no_targets, none)
+        out[start:stop] = forward(params, layout, block_inp, batch, ws, spec, norm, drop, False)
     return out
 
 
@@ -255,33 +222,8 @@ def _column_sums(D, out):
 
 
 @kernel
-def backprop(
-    params,
-    grads,
-    units,
-    coef_offsets,
-    intercept_offsets,
-    act_offsets,
-    Xd,
-    data,
-    indices,
-    indptr,
-    sparse,
-    rows,
-    Y,
-    sw,
-    n,
-    acts,
-    pres,
-    deltas,
-    hidden,
-    out_act,
-    loss,
-    eps,
-    norm,
-    drop,
-):
-    """Forward and backward pass over ``n`` samples, in training mode.
+def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
+    """Forward and backward pass over the batch, in training mode.
 
     Writes the raw gradient into ``grads``: ``A.T @ delta`` for each weight
     matrix, the column sums of delta for each bias, and the batch-norm scale
@@ -290,64 +232,42 @@ def backprop(
     pre-activation workspace (the size of ``acts``) when
     ``needs_preactivation(hidden)``, else empty.
     """
+    units = layout[0]
+    rows, Y, sw = batch
+    acts, pres, deltas, act_offsets = ws
+    hidden, _, loss, loss_param = spec
     scale_offsets, running, batch_stats, norms, momentum, bn_eps = norm
     thresholds, drop_scales, masks, keys, rng = drop
+    n = rows.shape[0]
     n_weights = units.shape[0] - 1
     keep = needs_preactivation(hidden)
     if keep and n_weights > 1 and pres.shape[0] < acts.shape[0]:
         raise ValueError("this hidden activation needs a pre-activation workspace")
     n_norm = running.shape[0] // 2
-    P = forward(
-        params,
-        units,
-        coef_offsets,
-        intercept_offsets,
-        act_offsets,
-        Xd,
-        data,
-        indices,
-        indptr,
-        sparse,
-        rows,
-        sw,
-        n,
-        acts,
-        pres,
-        hidden,
-        out_act,
-        norm,
-        drop,
-        True,
-    )
+    P = forward(params, layout, inp, batch, ws, spec, norm, drop, True)
     D = _block(deltas, act_offsets, units, n_weights, n)
-    value = loss_and_delta(loss, P, Y, sw, eps, D)
+    value = loss_and_delta(loss, P, Y, sw, loss_param, D)
     one = like(params, 1.0)
     for i in range(n_weights - 1, -1, -1):
         D = _block(deltas, act_offsets, units, i + 1, n)
-        g = _intercept(grads, units, intercept_offsets, i)
+        g = _intercept(grads, layout, i)
         _column_sums(D, g)
         if i < n_weights - 1 and scale_offsets.shape[0] > 0:
             # Through the normalisation: D becomes the gradient of X @ W.
             u = units[i + 1]
             start = scale_offsets[i]
             s = start - scale_offsets[0]
-            normalize_backward(
-                D,
-                _block(norms, act_offsets, units, i + 1, n),
-                sw,
-                params[start : start + u],
-                batch_stats[n_norm + s : n_norm + s + u],
-                g,
-                grads[start : start + u],
-            )
-        G = _coef(grads, units, coef_offsets, i)
+            N = _block(norms, act_offsets, units, i + 1, n)
+            scale, inv_std = params[start : start + u], batch_stats[n_norm + s : n_norm + s + u]
+            normalize_backward(D, N, sw, scale, inv_std, g, grads[start : start + u])
+        G = _coef(grads, layout, i)
         if i == 0:
-            _input_tdot(Xd, data, indices, indptr, sparse, rows, D, G)
+            _input_tdot(inp, rows, D, G)
         else:
             np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
         if i > 0:
             D_prev = _block(deltas, act_offsets, units, i, n)
-            np.dot(D, _coef(params, units, coef_offsets, i).T, D_prev)
+            np.dot(D, _coef(params, layout, i).T, D_prev)
             # Layer i's output was dropped out: the gradient flows through the
             # kept units, scaled as they were, and f(z) is A / drop scale.
             a_scale = one
@@ -362,36 +282,8 @@ def backprop(
 
 
 @kernel
-def loss_grad(
-    params,
-    grads,
-    units,
-    coef_offsets,
-    intercept_offsets,
-    n_coefs,
-    act_offsets,
-    Xd,
-    data,
-    indices,
-    indptr,
-    sparse,
-    rows,
-    Y,
-    sw,
-    n,
-    acts,
-    pres,
-    deltas,
-    hidden,
-    out_act,
-    loss,
-    alpha,
-    l1_ratio,
-    eps,
-    norm,
-    drop,
-):
-    """Loss of ``n`` samples at ``params`` and its gradient, written into ``grads``.
+def loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio):
+    """Loss of the batch at ``params`` and its gradient, written into ``grads``.
 
     The loss is the weighted mean data loss plus the penalty (``alpha / 2 *
     ||W||^2`` with ``l1_ratio=0``, as in scikit-learn; elastic net otherwise),
@@ -399,35 +291,12 @@ def loss_grad(
     computed exactly as the optimizer step does.  Used by L-BFGS, which
     evaluates the whole training set at once.
     """
+    n_coefs = layout[3]
+    sw = batch[2]
     sw_sum = 0.0
-    for i in range(n):
+    for i in range(sw.shape[0]):
         sw_sum += sw[i]
-    value = backprop(
-        params,
-        grads,
-        units,
-        coef_offsets,
-        intercept_offsets,
-        act_offsets,
-        Xd,
-        data,
-        indices,
-        indptr,
-        sparse,
-        rows,
-        Y,
-        sw,
-        n,
-        acts,
-        pres,
-        deltas,
-        hidden,
-        out_act,
-        loss,
-        eps,
-        norm,
-        drop,
-    )
+    value = backprop(params, grads, layout, inp, batch, ws, spec, norm, drop)
     a2 = like(params, alpha * (1.0 - l1_ratio))
     a1 = like(params, alpha * l1_ratio)
     sw_ = like(params, sw_sum)
@@ -439,46 +308,20 @@ def loss_grad(
 
 
 @kernel
-def run_epoch(
-    params,
-    grads,
-    state,
-    t,
-    hyper,
-    solver,
-    units,
-    coef_offsets,
-    intercept_offsets,
-    n_coefs,
-    act_offsets,
-    X,
-    data,
-    indices,
-    indptr,
-    sparse,
-    Y,
-    sw,
-    order,
-    batch_size,
-    Xb,
-    Yb,
-    swb,
-    rows,
-    acts,
-    pres,
-    deltas,
-    hidden,
-    out_act,
-    loss,
-    alpha,
-    eps,
-    norm,
-    drop,
-):
+def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop):
     """One pass over the samples in ``order``: forward, backward and update per batch.
 
+    ``train = (Y, sw, order)`` are the targets and weights of every sample and
+    the order of this epoch; ``buffers = (Xb, Yb, swb, rows)`` receive each
+    batch (``Xb`` is empty for CSR input, which is read through ``rows``).
     Returns ``(sum of batch loss * batch length, new optimizer step count)``.
     """
+    solver, state, t, hyper, alpha = opt
+    n_coefs = layout[3]
+    X, data, indices, indptr, sparse = inp
+    Y, sw, order = train
+    Xb, Yb, swb, rows = buffers
+    batch_size = rows.shape[0]
     n_samples = order.shape[0]
     total = 0.0
     # The optimizer step returns the penalty at the updated coefficients, so
@@ -499,32 +342,9 @@ def run_epoch(
             weight += sw[s]
         if weight == 0.0:
             continue  # a batch of zero-weight samples carries no gradient
-        value = backprop(
-            params,
-            grads,
-            units,
-            coef_offsets,
-            intercept_offsets,
-            act_offsets,
-            Xb[:n],
-            data,
-            indices,
-            indptr,
-            sparse,
-            rows[:n],
-            Yb[:n],
-            swb[:n],
-            n,
-            acts,
-            pres,
-            deltas,
-            hidden,
-            out_act,
-            loss,
-            eps,
-            norm,
-            drop,
-        )
+        batch_inp = (Xb[:n], data, indices, indptr, sparse)
+        batch = (rows[:n], Yb[:n], swb[:n])
+        value = backprop(params, grads, layout, batch_inp, batch, ws, spec, norm, drop)
         total += (value + pen) / weight * n
         pen, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)
     return total, t

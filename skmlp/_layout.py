@@ -51,6 +51,11 @@ class Layout:
         return cls(units, coef_offsets, intercept_offsets, n_params, n_coefs, scale_offsets)
 
     @property
+    def pack(self):
+        """The kernels' ``layout`` pack: ``(units, coef_offsets, intercept_offsets, n_coefs)``."""
+        return self.units, self.coef_offsets, self.intercept_offsets, self.n_coefs
+
+    @property
     def batch_norm(self):
         """Whether the hidden layers are batch-normalised (and have scales)."""
         return len(self.scale_offsets) > 0

@@ -165,19 +165,18 @@ class StochasticTrainer:
                     "sample size. It is going to be clipped"
                 )
             batch_size = int(np.clip(est.batch_size, 1, n_samples))
-        self.batch_size = batch_size
         self.grads = np.zeros_like(est._params)
-        self.acts = np.empty(layout.workspace_size(batch_size), dtype=dtype)
-        self.deltas = np.empty_like(self.acts)
-        self.act_offsets = layout.act_offsets(batch_size)
-        self.X_batch = np.empty((0 if inp.sparse else batch_size, X.shape[1]), dtype=dtype)
-        self.y_batch = np.empty((batch_size, est.n_outputs_), dtype=dtype)
-        self.sw_batch = np.empty(batch_size, dtype=dtype)
-        self.rows = np.empty(batch_size, dtype=np.int64)
-        self.codes = est._codes()
-        self.pres = preactivation_workspace(layout, batch_size, self.codes[0], dtype)
-        self.alpha = float(est.alpha)
-        self.eps = est._loss_param(dtype)
+        self.spec = est._spec(dtype)
+        acts = np.empty(layout.workspace_size(batch_size), dtype=dtype)
+        pres = preactivation_workspace(layout, batch_size, self.spec[0], dtype)
+        self.ws = (acts, pres, np.empty_like(acts), layout.act_offsets(batch_size))
+        # Where each batch is gathered (X only when dense: CSR rows are read in place).
+        self.buffers = (
+            np.empty((0 if inp.sparse else batch_size, X.shape[1]), dtype=dtype),
+            np.empty((batch_size, est.n_outputs_), dtype=dtype),
+            np.empty(batch_size, dtype=dtype),
+            np.empty(batch_size, dtype=np.int64),
+        )
         self.order = np.arange(n_samples, dtype=np.int64)
         self.norm = norm_pack(layout, est._running, batch_size, training=True)
         self.drop = drop_pack(layout, dtype, batch_size, self.dropout_rates, inp, self.Y)
@@ -262,15 +261,11 @@ class StochasticTrainer:
             self.drop[4][1] = len(est.loss_curve_)  # epochs trained before this one
         hyper = est._optimizer_hyper
         hyper[LR] = self._learning_rate()
-        layout = est._layout
-        hidden, out_act, loss = self.codes
+        opt = (SOLVERS[est.solver], est._optimizer_state, est._optimizer_t, hyper, float(est.alpha))
+        train = (self.Y, self.sw, self.order)
         return _engine.run_epoch(
-            est._params, self.grads, est._optimizer_state, est._optimizer_t, hyper,
-            SOLVERS[est.solver], layout.units, layout.coef_offsets, layout.intercept_offsets,
-            layout.n_coefs, self.act_offsets, *self.inp.args(),
-            self.Y, self.sw, self.order, self.batch_size, self.X_batch, self.y_batch,
-            self.sw_batch, self.rows, self.acts, self.pres, self.deltas, hidden, out_act,
-            loss, self.alpha, self.eps, self.norm, self.drop,
+            est._params, self.grads, opt, est._layout.pack, self.inp.pack, train, self.buffers,
+            self.ws, self.spec, self.norm, self.drop,
         )  # fmt: skip
 
     def _complete_epoch(self, total, step):
@@ -362,7 +357,8 @@ class StochasticTrainer:
         est, val = self.est, self.val
         P = est._forward_pass_fast(val.X, check_input=False)
         D = np.empty_like(P)
-        value = loss_and_delta(self.codes[2], P, val.Y, val.sample_weight, self.eps, D)
+        _, _, loss, loss_param = self.spec
+        value = loss_and_delta(loss, P, val.Y, val.sample_weight, loss_param, D)
         total_weight = float(val.sample_weight.sum())
         return float(value) / total_weight if total_weight > 0 else np.nan
 

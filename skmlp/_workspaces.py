@@ -69,7 +69,9 @@ class EngineInput:
             self.indices = _NO_INDICES
             self.indptr = _NO_INDPTR
 
-    def args(self):
+    @property
+    def pack(self):
+        """The ``inp`` pack of the kernels: ``(X, data, indices, indptr, sparse)``."""
         return self.dense, self.data, self.indices, self.indptr, self.sparse
 
 
@@ -135,36 +137,24 @@ class Batch:
         self.n = n = self.inp.n_samples
         self.Y = np.ascontiguousarray(Y, dtype=dtype).reshape(n, -1)
         self.sw = np.ascontiguousarray(sample_weight, dtype=dtype)
-        self.codes = est._codes()
-        self.loss_param = est._loss_param(dtype)
+        self.spec = est._spec(dtype)
         self.acts = np.empty(layout.workspace_size(n), dtype=dtype)
         self.deltas = np.empty_like(self.acts)
-        self.act_offsets = layout.act_offsets(n)
-        self.rows = np.arange(n, dtype=np.int64)
         if pres is None:
-            pres = preactivation_workspace(layout, n, self.codes[0], dtype)
+            pres = preactivation_workspace(layout, n, self.spec[0], dtype)
         self.pres = pres
+        self.ws = (self.acts, pres, self.deltas, layout.act_offsets(n))
+        self.batch = (np.arange(n, dtype=np.int64), self.Y, self.sw)
         self.norm = norm_pack(layout, est._running, n, training=True)
         self.drop = drop_pack(layout, dtype, n, dropout_rates, self.inp, self.Y)
 
+    def _packs(self):
+        return self.layout.pack, self.inp.pack, self.batch, self.ws, self.spec, self.norm, self.drop
+
     def loss_grad(self, params, grads, alpha, l1_ratio):
         """(Data loss + penalty) / weight sum; its finished gradient into ``grads``."""
-        lay = self.layout
-        hidden, out_act, loss = self.codes
-        return _engine.loss_grad(
-            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets, lay.n_coefs,
-            self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
-            self.acts, self.pres, self.deltas, hidden, out_act, loss, alpha, l1_ratio,
-            self.loss_param, self.norm, self.drop,
-        )  # fmt: skip
+        return _engine.loss_grad(params, grads, *self._packs(), alpha, l1_ratio)
 
     def backprop(self, params, grads):
         """Weighted data loss; the raw gradient (no penalty, not divided) into ``grads``."""
-        lay = self.layout
-        hidden, out_act, loss = self.codes
-        return _engine.backprop(
-            params, grads, lay.units, lay.coef_offsets, lay.intercept_offsets,
-            self.act_offsets, *self.inp.args(), self.rows, self.Y, self.sw, self.n,
-            self.acts, self.pres, self.deltas, hidden, out_act, loss, self.loss_param,
-            self.norm, self.drop,
-        )  # fmt: skip
+        return _engine.backprop(params, grads, *self._packs())

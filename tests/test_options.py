@@ -287,7 +287,7 @@ class Network:
     def __init__(self, est, X, Y, sample_weight):
         assert est._params.dtype == np.float64
         self.batch = Batch(est, X, Y, sample_weight)
-        self.loss_param = self.batch.loss_param
+        self.loss_param = self.batch.spec[3]
         self.sw_sum = float(self.batch.sw.sum())
         self.n_coefs = est._layout.n_coefs
 
@@ -525,7 +525,8 @@ def test_robust_loss_gradient_matches_finite_differences(loss):
     assert global_error <= RTOL, global_error
     assert entry_error <= RTOL, entry_error
     # Not vacuous: the squared-error gradient at the same point fails.
-    net.batch.codes = (*net.batch.codes[:2], LOSSES["squared_error"])
+    hidden, out_act, _, loss_param = net.batch.spec
+    net.batch.spec = (hidden, out_act, LOSSES["squared_error"], loss_param)
     assert not passes_gradient_check(net.loss_grad(params, 0.3)[1], fd, value)
 
 
