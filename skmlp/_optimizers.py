@@ -84,11 +84,17 @@ def _grad_norm(params, grads, n_coefs, a2, a1, sw):
 
 # One loop per solver family, the solver chosen outside the loop, so each
 # loop vectorises.  Each updates parameters ``lo:hi`` and returns the sum of
-# squares of the updated parameters.
+# squares of the updated parameters.  ``fin = (a2, a1, d2, d1, sw, scale)``
+# says how the raw gradient is finished (the coupled elastic-net terms a2, a1;
+# the weight sum; the clipping scale) and the decoupled decay d2, d1 (AdamW
+# only); every term but sw and scale is zero for the intercepts.  ``c`` holds
+# the solver's own constants.
 
 
 @kernel(inline="always")
-def _sgd(params, grads, vel, lo, hi, a2, a1, sw, scale, mu, lr, nesterov):
+def _sgd(params, grads, vel, lo, hi, fin, c):
+    a2, a1, _, _, sw, scale = fin
+    mu, lr, nesterov = c
     sq = like(params, 0.0)
     for k in range(lo, hi):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
@@ -101,15 +107,23 @@ def _sgd(params, grads, vel, lo, hi, a2, a1, sw, scale, mu, lr, nesterov):
 
 
 @kernel(inline="always")
-def _adam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr_t, eps, d2, d1):
-    # d2, d1: AdamW's decoupled decay (zero for Adam)
+def _moments(m, v, k, g, b1, c1, b2, c2):
+    """Adam's moment updates of parameter k: ``m = b1 m + c1 g``, ``v = b2 v + c2 g^2``."""
+    mk = b1 * m[k] + c1 * g
+    vk = b2 * v[k] + c2 * (g * g)
+    m[k] = mk
+    v[k] = vk
+    return mk, vk
+
+
+@kernel(inline="always")
+def _adam(params, grads, m, v, lo, hi, fin, c):
+    a2, a1, d2, d1, sw, scale = fin
+    b1, c1, b2, c2, lr_t, eps = c
     sq = like(params, 0.0)
     for k in range(lo, hi):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
-        mk = b1 * m[k] + c1 * g
-        vk = b2 * v[k] + c2 * (g * g)
-        m[k] = mk
-        v[k] = vk
+        mk, vk = _moments(m, v, k, g, b1, c1, b2, c2)
         p = params[k]
         p -= d2 * p + math.copysign(d1, p)
         p -= lr_t * mk / (np.sqrt(vk) + eps)
@@ -119,14 +133,13 @@ def _adam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr_t, 
 
 
 @kernel(inline="always")
-def _nadam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr, eps, cm, cg, cv):
+def _nadam(params, grads, m, v, lo, hi, fin, c):
+    a2, a1, _, _, sw, scale = fin
+    b1, c1, b2, c2, lr, eps, cm, cg, cv = c
     sq = like(params, 0.0)
     for k in range(lo, hi):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
-        mk = b1 * m[k] + c1 * g
-        vk = b2 * v[k] + c2 * (g * g)
-        m[k] = mk
-        v[k] = vk
+        mk, vk = _moments(m, v, k, g, b1, c1, b2, c2)
         p = params[k] - lr * (cm * mk + cg * g) / (np.sqrt(vk * cv) + eps)
         params[k] = p
         sq += p * p
@@ -134,12 +147,14 @@ def _nadam(params, grads, m, v, lo, hi, a2, a1, sw, scale, b1, c1, b2, c2, lr, e
 
 
 @kernel(inline="always")
-def _rms(params, grads, v, lo, hi, a2, a1, sw, scale, rho, c, lr, eps):
+def _rms(params, grads, v, lo, hi, fin, c):
     # RMSprop: v = rho v + (1 - rho) g^2; AdaGrad is rho = c = 1.
+    a2, a1, _, _, sw, scale = fin
+    rho, c_, lr, eps = c
     sq = like(params, 0.0)
     for k in range(lo, hi):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
-        vk = rho * v[k] + c * (g * g)
+        vk = rho * v[k] + c_ * (g * g)
         v[k] = vk
         p = params[k] - lr * g / (np.sqrt(vk) + eps)
         params[k] = p
@@ -169,12 +184,16 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
     decoupled = code == ADAMW
     a2 = zero if decoupled else like(params, alpha * (1.0 - r))
     a1 = zero if decoupled else like(params, alpha * r)
+    d2 = like(params, lr * alpha * (1.0 - r)) if decoupled else zero
+    d1 = like(params, lr * alpha * r) if decoupled else zero
     sw = like(params, sw_sum)
     scale = like(params, 1.0)
     if np.isfinite(hyper[MAX_GRAD_NORM]):
         norm = _grad_norm(params, grads, n_coefs, a2, a1, sw)
         if norm > hyper[MAX_GRAD_NORM]:
             scale = like(params, hyper[MAX_GRAD_NORM] / (norm + 1e-6))
+    coefs = (a2, a1, d2, d1, sw, scale)
+    intercepts = (zero, zero, zero, zero, sw, scale)
     b1, b2 = hyper[BETA_1], hyper[BETA_2]
     n = params.shape[0]
     lr_ = like(params, lr)
@@ -189,105 +208,27 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
     s0 = state[0]
     s1 = state[state.shape[0] - 1]
     if code == SGD:
-        mu = like(params, hyper[MOMENTUM])
-        nesterov = hyper[NESTEROV] != 0.0
-        sq = _sgd(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, mu, lr_, nesterov)
-        _sgd(params, grads, s0, n_coefs, n, zero, zero, sw, scale, mu, lr_, nesterov)
+        c = (like(params, hyper[MOMENTUM]), lr_, hyper[NESTEROV] != 0.0)
+        sq = _sgd(params, grads, s0, 0, n_coefs, coefs, c)
+        _sgd(params, grads, s0, n_coefs, n, intercepts, c)
     elif code == ADAM or code == ADAMW:
         lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
-        d2 = like(params, lr * alpha * (1.0 - r)) if decoupled else zero
-        d1 = like(params, lr * alpha * r) if decoupled else zero
-        sq = _adam(
-            params,
-            grads,
-            s0,
-            s1,
-            0,
-            n_coefs,
-            a2,
-            a1,
-            sw,
-            scale,
-            b1_,
-            c1,
-            b2_,
-            c2,
-            lr_t,
-            eps,
-            d2,
-            d1,
-        )
-        _adam(
-            params,
-            grads,
-            s0,
-            s1,
-            n_coefs,
-            n,
-            zero,
-            zero,
-            sw,
-            scale,
-            b1_,
-            c1,
-            b2_,
-            c2,
-            lr_t,
-            eps,
-            zero,
-            zero,
-        )
+        c = (b1_, c1, b2_, c2, lr_t, eps)
+        sq = _adam(params, grads, s0, s1, 0, n_coefs, coefs, c)
+        _adam(params, grads, s0, s1, n_coefs, n, intercepts, c)
     elif code == NADAM:
         cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
         cg = like(params, (1.0 - b1) / (1.0 - b1**t))
         cv = like(params, 1.0 / (1.0 - b2**t))
-        sq = _nadam(
-            params,
-            grads,
-            s0,
-            s1,
-            0,
-            n_coefs,
-            a2,
-            a1,
-            sw,
-            scale,
-            b1_,
-            c1,
-            b2_,
-            c2,
-            lr_,
-            eps,
-            cm,
-            cg,
-            cv,
-        )
-        _nadam(
-            params,
-            grads,
-            s0,
-            s1,
-            n_coefs,
-            n,
-            zero,
-            zero,
-            sw,
-            scale,
-            b1_,
-            c1,
-            b2_,
-            c2,
-            lr_,
-            eps,
-            cm,
-            cg,
-            cv,
-        )
+        c = (b1_, c1, b2_, c2, lr_, eps, cm, cg, cv)
+        sq = _nadam(params, grads, s0, s1, 0, n_coefs, coefs, c)
+        _nadam(params, grads, s0, s1, n_coefs, n, intercepts, c)
     else:
         one = like(params, 1.0)
-        rho, c = (b2_, c2) if code == RMSPROP else (one, one)
-        sq = _rms(params, grads, s0, 0, n_coefs, a2, a1, sw, scale, rho, c, lr_, eps)
-        _rms(params, grads, s0, n_coefs, n, zero, zero, sw, scale, rho, c, lr_, eps)
+        rho, c_ = (b2_, c2) if code == RMSPROP else (one, one)
+        c = (rho, c_, lr_, eps)
+        sq = _rms(params, grads, s0, 0, n_coefs, coefs, c)
+        _rms(params, grads, s0, n_coefs, n, intercepts, c)
     if decoupled:
         return 0.0, t
     ab = 0.0
