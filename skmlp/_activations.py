@@ -1,18 +1,51 @@
 """Activation functions: a name -> integer code table and compiled kernels.
 
 Kernels switch on the integer code so one compiled function serves every
-activation; adding an activation is one branch in each kernel and one entry
-in the table.
+activation.
 
-Backward pass.  The derivative of identity, logistic, tanh, relu and
-leaky_relu is a function of the output ``A = f(z)`` alone
-(``multiply_derivative``), so training with them stores only activations.
-The derivatives of elu, selu, gelu, silu and softplus are computed from the
-pre-activation ``z`` (``multiply_derivative_pre``): for some of them the
-output does not determine ``f'(z)`` (gelu, silu), for the others it does only
-with a loss of precision (``exp(z) = A + 1`` for elu when ``z << 0``).  For
-those codes (``needs_preactivation``) the forward pass also keeps ``z``
-(``bias_activate_keep``).
+Two kinds of hidden activation:
+
+- identity, logistic, tanh, relu and leaky_relu (codes below ``ELU``, with
+  the output-only EXP and SOFTMAX): their derivative is a function of the
+  output ``A = f(z)`` alone, so training with them stores only activations.
+  Each has its own loop in ``bias_activate`` (value) and
+  ``multiply_derivative`` (derivative from the output).
+- every activation from ``ELU`` on (``needs_preactivation``,
+  ``PREACTIVATION_CODES``): the derivative is computed from the
+  pre-activation ``z``, either because the output does not determine
+  ``f'(z)`` (gelu, silu) or does only with a loss of precision
+  (``exp(z) = A + 1`` for elu when ``z << 0``).  The forward pass of training
+  also keeps ``z`` (``bias_activate_keep``) and the backward pass uses it
+  (``multiply_derivative_pre``).  Each of these activations is one scalar
+  kernel ``_name(z, derivative)`` returning ``f(z)``, or ``f'(z)`` when
+  ``derivative``.  ``_with_kernel`` maps a code to its kernel and hands it to
+  the element loop, written once for all of them: ``_activate_loop`` (used
+  by ``bias_activate_keep``) or ``_derivative_loop`` (used by
+  ``multiply_derivative_pre``).  The code is tested once per call, outside
+  the loop, and ``derivative`` is a constant in each loop, so each loop is
+  compiled once per activation with only the half of the kernel it uses.
+
+Adding a hidden activation (say ``name``) is a code, a table entry, a scalar
+kernel and a dispatch line, all in this module:
+
+1. its code, ``NAME = <last code + 1>``, after the last code constant (new
+   codes are appended: every code from ``ELU`` on is computed from the
+   pre-activation, and ``needs_preactivation`` and ``PREACTIVATION_CODES``
+   follow from the table);
+2. its table entry, ``"name": NAME``, at the end of ``HIDDEN_ACTIVATIONS``
+   (the estimators take their allowed values from it);
+3. its kernel, ``_name(z, derivative)`` with ``@kernel(inline="always")``,
+   after the others: ``f(z)``, or ``f'(z)`` when ``derivative``, finite for
+   every finite ``z`` and taking the limits at +-inf, its constants written
+   ``like_scalar(z, c)`` so that float32 stays float32;
+4. its dispatch line, ``elif code == NAME: loop(_name, args)``, at the end of
+   ``_with_kernel``.
+
+Nothing else in the package changes.  The tests take every activation from
+the table, each with its NumPy/SciPy reference (value, derivative, limits) in
+tests/reference_activations.py; the user documentation lists the names in the
+``activation`` parameter of ``_PARAMETERS_DOC`` (_multilayer_perceptron.py)
+and in README.md.
 
 Every kernel is finite for finite input whatever its size (no ``exp`` of a
 large positive number) and takes the limit at +-inf where it exists.
@@ -22,7 +55,7 @@ import math
 
 import numpy as np
 
-from ._jit import kernel, like
+from ._jit import kernel, like, like_scalar
 
 IDENTITY = 0
 LOGISTIC = 1
@@ -67,14 +100,17 @@ SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT1_2 = 0.70710678118654752440084436210485  # 1 / sqrt(2)
 _INV_SQRT_2PI = 0.39894228040143267793994605993438  # 1 / sqrt(2 pi)
 
-#: Hidden activations whose backward pass needs the pre-activation.
-PREACTIVATION_CODES = frozenset({ELU, SELU, GELU, SILU, SOFTPLUS})
+#: Hidden activations whose backward pass needs the pre-activation: every
+#: code from ELU on (EXP and SOFTMAX, below it, are output-only codes; new
+#: activations are appended after the last code).
+PREACTIVATION_CODES = frozenset(code for code in HIDDEN_ACTIVATIONS.values() if code >= ELU)
+_LAST_CODE = max(PREACTIVATION_CODES)
 
 
 @kernel(inline="always")
 def needs_preactivation(code):
     """Whether the backward pass of hidden activation ``code`` needs ``z``."""
-    return code == ELU or code == SELU or code == GELU or code == SILU or code == SOFTPLUS
+    return code >= ELU and code <= _LAST_CODE
 
 
 @kernel(inline="always")
@@ -150,60 +186,138 @@ def bias_activate(code, Z, b):
         bias_activate_keep(code, Z, b, Z)
 
 
+# ------------------------------------------------------------------------
+# Activations computed from the pre-activation: one scalar kernel each,
+# f(z), or f'(z) when ``derivative`` (a constant at each call site).
+
+
+@kernel(inline="always")
+def _elu(z, derivative):
+    """elu (alpha = 1): z for z > 0, exp(z) - 1 otherwise."""
+    zero = like_scalar(z, 0.0)
+    if derivative:
+        return like_scalar(z, 1.0) if z > zero else np.exp(z)
+    return z if z > zero else math.expm1(z)
+
+
+@kernel(inline="always")
+def _selu(z, derivative):
+    """selu: scale * z for z > 0, scale * alpha * (exp(z) - 1) otherwise."""
+    zero = like_scalar(z, 0.0)
+    scale = like_scalar(z, SELU_SCALE)
+    scale_alpha = like_scalar(z, SELU_SCALE * SELU_ALPHA)
+    if derivative:
+        return scale if z > zero else scale_alpha * np.exp(z)
+    return scale * z if z > zero else scale_alpha * math.expm1(z)
+
+
+@kernel(inline="always")
+def _gelu(z, derivative):
+    """gelu: z * Phi(z); f'(z) = Phi(z) + z phi(z).
+
+    Phi(z) = erfc(-z / sqrt(2)) / 2, which unlike (1 + erf(z / sqrt(2))) / 2
+    keeps full relative precision for z << 0.
+    """
+    zero = like_scalar(z, 0.0)
+    half = like_scalar(z, 0.5)
+    cdf = half * math.erfc(-z * like_scalar(z, _SQRT1_2))
+    if derivative:
+        # z phi(z) -> 0 at +-inf.
+        pdf = like_scalar(z, _INV_SQRT_2PI) * np.exp(-half * z * z)
+        return cdf + z * pdf if pdf > zero else cdf
+    # cdf == 0 only far below zero, where the limit is 0 (z = -inf).
+    return z * cdf if cdf > zero else zero
+
+
+@kernel(inline="always")
+def _silu(z, derivative):
+    """silu: z * s with s = logistic(z); f'(z) = s + z s (1 - s).
+
+    One exp of -|z| (never overflows) and no branch around it: with
+    e = exp(-|z|) and r = 1 / (1 + e), s = r and 1 - s = e r for z >= 0,
+    s = e r and 1 - s = r for z < 0.
+    """
+    zero = like_scalar(z, 0.0)
+    one = like_scalar(z, 1.0)
+    e = np.exp(-abs(z))
+    r = one / (one + e)
+    er = e * r
+    pos = z >= zero
+    s = r if pos else er
+    if derivative:
+        # e == 0 only for |z| so large that f'(z) is 1 (z > 0) or 0 (z < 0)
+        # to working precision, its limits at +-inf.
+        c = er if pos else r
+        if e > zero:
+            return s + s * (z * c)
+        return one if pos else zero
+    # s == 0 only far below zero, where the limit is 0 (z = -inf).
+    return z * s if s > zero else zero
+
+
+@kernel(inline="always")
+def _softplus(z, derivative):
+    """softplus: log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)); f'(z) = logistic(z)."""
+    zero = like_scalar(z, 0.0)
+    one = like_scalar(z, 1.0)
+    e = np.exp(-abs(z))
+    if derivative:
+        r = one / (one + e)
+        return r if z >= zero else e * r
+    return max(z, zero) + math.log1p(e)
+
+
+@kernel(inline="always")
+def _with_kernel(code, loop, args):
+    """``loop(kernel, args)`` with the scalar kernel of ``code`` (a ``needs_preactivation`` code).
+
+    The one place that maps a code to its kernel: one line per activation,
+    in code order; new ones are appended.  The code is tested once per call,
+    not once per element: each loop is compiled with each kernel inlined.
+    """
+    if code == ELU:
+        loop(_elu, args)
+    elif code == SELU:
+        loop(_selu, args)
+    elif code == GELU:
+        loop(_gelu, args)
+    elif code == SILU:
+        loop(_silu, args)
+    elif code == SOFTPLUS:
+        loop(_softplus, args)
+
+
+@kernel(inline="always")
+def _activate_loop(f, args):
+    """``Z += b`` and ``A = f(Z)`` element by element, ``(Z, b, A) = args``."""
+    Z, b, A = args
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            z = Z[i, j] + b[j]
+            Z[i, j] = z
+            A[i, j] = f(z, False)
+
+
+@kernel(inline="always")
+def _derivative_loop(f, args):
+    """``D *= f'(Z)`` element by element, ``(Z, D) = args``."""
+    Z, D = args
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            D[i, j] *= f(Z[i, j], True)
+
+
 @kernel
 def bias_activate_keep(code, Z, b, A):
     """``Z += b`` and ``A = f(Z)``: keeps the pre-activation ``Z`` for the backward pass.
 
-    For the codes of ``needs_preactivation``.  ``A`` may be ``Z`` (then the
-    pre-activation is overwritten, as in ``bias_activate``).
+    For the codes of ``needs_preactivation`` (others: nothing is done).
+    ``A`` may be ``Z`` (then the pre-activation is overwritten, as in
+    ``bias_activate``).
     """
-    n, m = Z.shape
-    zero = like(Z, 0.0)
-    half = like(Z, 0.5)
-    one = like(Z, 1.0)
-    if code == ELU:
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j] + b[j]
-                Z[i, j] = z
-                A[i, j] = z if z > zero else math.expm1(z)
-    elif code == SELU:
-        scale = like(Z, SELU_SCALE)
-        scale_alpha = like(Z, SELU_SCALE * SELU_ALPHA)
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j] + b[j]
-                Z[i, j] = z
-                A[i, j] = scale * z if z > zero else scale_alpha * math.expm1(z)
-    elif code == GELU:
-        # z * Phi(z) with Phi(z) = erfc(-z / sqrt(2)) / 2, which unlike
-        # (1 + erf(z / sqrt(2))) / 2 keeps full relative precision for z << 0.
-        sqrt1_2 = like(Z, _SQRT1_2)
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j] + b[j]
-                Z[i, j] = z
-                cdf = half * math.erfc(-z * sqrt1_2)
-                # cdf == 0 only far below zero, where the limit is 0 (z = -inf).
-                A[i, j] = z * cdf if cdf > zero else zero
-    elif code == SILU:
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j] + b[j]
-                Z[i, j] = z
-                # One exp of -|z| (never overflows) and no branch around it.
-                e = np.exp(-abs(z))
-                r = one / (one + e)
-                s = r if z >= zero else e * r  # logistic(z)
-                # s == 0 only far below zero, where the limit is 0 (z = -inf).
-                A[i, j] = z * s if s > zero else zero
-    elif code == SOFTPLUS:
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j] + b[j]
-                Z[i, j] = z
-                # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)).
-                A[i, j] = max(z, zero) + math.log1p(np.exp(-abs(z)))
+    _with_kernel(code, _activate_loop, (Z, b, A))
 
 
 @kernel
@@ -246,56 +360,4 @@ def multiply_derivative(code, A, D, a_scale):
 @kernel
 def multiply_derivative_pre(code, Z, D):
     """In place ``D *= f'(z)`` from the pre-activation ``Z``, for ``needs_preactivation`` codes."""
-    n, m = Z.shape
-    zero = like(Z, 0.0)
-    half = like(Z, 0.5)
-    one = like(Z, 1.0)
-    if code == ELU:
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j]
-                if not z > zero:
-                    D[i, j] *= np.exp(z)
-    elif code == SELU:
-        scale = like(Z, SELU_SCALE)
-        scale_alpha = like(Z, SELU_SCALE * SELU_ALPHA)
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j]
-                D[i, j] *= scale if z > zero else scale_alpha * np.exp(z)
-    elif code == GELU:
-        # Phi(z) + z phi(z); z phi(z) -> 0 at +-inf.
-        sqrt1_2 = like(Z, _SQRT1_2)
-        inv_sqrt_2pi = like(Z, _INV_SQRT_2PI)
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j]
-                cdf = half * math.erfc(-z * sqrt1_2)
-                pdf = inv_sqrt_2pi * np.exp(-half * z * z)
-                D[i, j] *= cdf + z * pdf if pdf > zero else cdf
-    elif code == SILU:
-        # s + z s (1 - s) with s = logistic(z); with e = exp(-|z|) and
-        # r = 1 / (1 + e): s = r and 1 - s = e r for z >= 0, s = e r and
-        # 1 - s = r for z < 0.  e == 0 only for |z| so large that f'(z) is
-        # 1 (z > 0) or 0 (z < 0) to working precision, its limits at +-inf.
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j]
-                e = np.exp(-abs(z))
-                r = one / (one + e)
-                er = e * r
-                pos = z >= zero
-                s = r if pos else er
-                c = er if pos else r
-                if e > zero:
-                    D[i, j] *= s + s * (z * c)
-                else:
-                    D[i, j] *= one if pos else zero
-    elif code == SOFTPLUS:
-        # The logistic function, from one exp of -|z|.
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j]
-                e = np.exp(-abs(z))
-                r = one / (one + e)
-                D[i, j] *= r if z >= zero else e * r
+    _with_kernel(code, _derivative_loop, (Z, D))

@@ -6,12 +6,13 @@ per fit; each layer's block is a reshaped slice.  Dense inputs go through BLAS
 dense share one specialisation: the unused representation is passed empty.
 
 Hidden activations whose derivative needs the pre-activation ``z``
-(``needs_preactivation``: elu, selu, gelu, silu, softplus) use a third
-workspace ``pres`` with the layout of ``acts``: the forward pass writes each
-hidden layer's ``X @ W + b`` there and its activation into ``acts``, and the
-backward pass takes ``f'(z)`` from it.  For the other activations, and for
-prediction, ``pres`` is passed empty and never touched, so they run exactly
-as before (one specialisation per dtype serves both cases).
+(``needs_preactivation``: elu and every code after it, see
+:mod:`skmlp._activations`) use a third workspace ``pres`` with the layout of
+``acts``: the forward pass writes each hidden layer's ``X @ W + b`` there and
+its activation into ``acts``, and the backward pass takes ``f'(z)`` from it.
+For the other activations, and for prediction, ``pres`` is passed empty and
+never touched, so they run exactly as before (one specialisation per dtype
+serves both cases).
 
 Kernels take their arguments in a few packs (tuples), so that each
 signature says what it uses and every call site is short:

@@ -13,12 +13,16 @@
 ``like(a, value)`` gives ``value`` in the dtype of array ``a``: Numba types a
 float literal as float64 and ``float32 op float64`` as float64, so without it
 every elementwise kernel would compute a float32 model in double precision.
+``like_scalar(z, value)`` is the same for a scalar ``z``; it compiles to a
+constant (no allocation), so scalar kernels called inside element loops use
+it for their constants.
 """
 
 from functools import partial
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 kernel = partial(njit, cache=True, error_model="numpy", nogil=True)
 
@@ -29,3 +33,20 @@ def like(a, value):
     box = np.empty(1, a.dtype)
     box[0] = value
     return box[0]
+
+
+def like_scalar(z, value):
+    """``value`` cast to the type of scalar ``z`` (compiled: see the overload below)."""
+    return type(z)(value)
+
+
+@overload(like_scalar, inline="always")
+def _like_scalar(z, value):
+    if isinstance(z, types.Float):
+        cast = z  # a Numba number type converts when called
+
+        def impl(z, value):
+            return cast(value)
+
+        return impl
+    return None
