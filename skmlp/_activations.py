@@ -69,6 +69,7 @@ SELU = 8
 GELU = 9
 SILU = 10
 SOFTPLUS = 11
+MISH = 12
 
 #: Activations allowed for hidden layers.
 HIDDEN_ACTIVATIONS = {
@@ -82,6 +83,7 @@ HIDDEN_ACTIVATIONS = {
     "gelu": GELU,
     "silu": SILU,
     "softplus": SOFTPLUS,
+    "mish": MISH,
 }
 
 #: Output activations, chosen from the task and loss (``out_activation_``).
@@ -268,6 +270,46 @@ def _softplus(z, derivative):
 
 
 @kernel(inline="always")
+def _mish(z, derivative):
+    """mish: z * t with t = tanh(softplus(z)); f'(z) = t + z (1 - t^2) logistic(z).
+
+    exp(softplus(z)) = 1 + exp(z) makes t a rational function p / q of
+    e = exp(-|z|) <= 1 (no overflow), and 1 - t^2 one without cancellation:
+
+    - z >= 0: p = 1 + 2e, q = p + 2e^2, (1 - t^2) logistic(z) = 4 (1 + e) (e / q)^2;
+    - z < 0: p = e + 2, q = e p + 2, t = e p / q and
+      (1 - t^2) logistic(z) = 4 e (1 + e) / q^2: f and f' are e times a
+      factor of order |z|.  With h = exp(z / 2) and e = h^2 they are computed
+      as (factor * h) * h, normal wherever the result is (e itself is
+      subnormal far below zero, where z e is not yet).
+
+    One exp, and selects rather than a branch on the sign of z: with the
+    signs of a layer's pre-activations mixed, a branch made the kernel about
+    3x slower in float32.
+    """
+    zero = like_scalar(z, 0.0)
+    one = like_scalar(z, 1.0)
+    two = like_scalar(z, 2.0)
+    pos = z >= zero
+    x = np.exp(-z if pos else like_scalar(z, 0.5) * z)
+    if x == zero:
+        # f(z) = z (1 for f') or 0 to working precision; also z = +-inf, where
+        # the products below would be inf * 0.
+        if derivative:
+            return one if pos else zero
+        return z if pos else zero
+    e = x if pos else x * x
+    k = one if pos else x
+    p = one + two * e if pos else e + two
+    q = p + two * e * e if pos else e * p + two
+    r = p / q
+    if derivative:
+        c = (e if pos else one) / q
+        return ((r + z * (like_scalar(z, 4.0) * (one + e) * c * c)) * k) * k
+    return ((z * r) * k) * k
+
+
+@kernel(inline="always")
 def _with_kernel(code, loop, args):
     """``loop(kernel, args)`` with the scalar kernel of ``code`` (a ``needs_preactivation`` code).
 
@@ -285,6 +327,8 @@ def _with_kernel(code, loop, args):
         loop(_silu, args)
     elif code == SOFTPLUS:
         loop(_softplus, args)
+    elif code == MISH:
+        loop(_mish, args)
 
 
 @kernel(inline="always")

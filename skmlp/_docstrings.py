@@ -11,7 +11,7 @@ PARAMETERS = """
         hidden layer. An empty tuple gives a network with no hidden layer.
 
     activation : {{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
-'selu', 'gelu', 'silu', 'softplus'}}, default='relu'
+'selu', 'gelu', 'silu', 'softplus', 'mish'}}, default='relu'
         Activation function for the hidden layers.
 
         - 'identity', no-op activation, returns f(x) = x
@@ -34,11 +34,14 @@ PARAMETERS = """
           f(x) = x * logistic(x) = x / (1 + exp(-x))
         - 'softplus', returns f(x) = log(1 + exp(x)), computed as
           max(x, 0) + log1p(exp(-abs(x)))
+        - 'mish', returns f(x) = x * tanh(softplus(x)) =
+          x * tanh(log(1 + exp(x))), computed as a rational function of
+          exp(-abs(x)) (no tanh or log, accurate in both tails)
 
         The first four are scikit-learn's and give its results. The others
         are computed without overflow for any input; the weights are
         initialised as for 'relu' (Glorot uniform). Training with 'elu',
-        'selu', 'gelu', 'silu' or 'softplus' keeps the hidden layers'
+        'selu', 'gelu', 'silu', 'softplus' or 'mish' keeps the hidden layers'
         pre-activations for the backward pass: one more workspace of the size
         of the activations.
 

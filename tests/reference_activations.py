@@ -25,6 +25,13 @@ def _silu_derivative(z):
     return s + z * s * (1 - s)
 
 
+def _mish_derivative(z):
+    # tanh(sp) + z sech(sp)**2 logistic(z) with sp = softplus(z) and
+    # sech**2 = 1 - tanh**2 (cosh(sp) itself overflows for large z).
+    t = np.tanh(np.logaddexp(0, z))
+    return t + z * (1 - t * t) * expit(z)
+
+
 VALUES = {
     "identity": lambda z: z,
     "logistic": expit,
@@ -37,6 +44,7 @@ VALUES = {
     "gelu": lambda z: z * ndtr(z),
     "silu": lambda z: z * expit(z),
     "softplus": lambda z: np.logaddexp(0, z),
+    "mish": lambda z: z * np.tanh(np.logaddexp(0, z)),
 }
 
 DERIVATIVES = {
@@ -50,6 +58,7 @@ DERIVATIVES = {
     "gelu": _gelu_derivative,
     "silu": _silu_derivative,
     "softplus": expit,
+    "mish": _mish_derivative,
 }
 
 #: f(-inf) and f(+inf) where the limit exists (None: not tested).
@@ -64,6 +73,7 @@ LIMITS = {
     "gelu": (0.0, np.inf),
     "silu": (0.0, np.inf),
     "softplus": (0.0, np.inf),
+    "mish": (0.0, np.inf),
 }
 
 #: f'(-inf) and f'(+inf).
@@ -78,6 +88,7 @@ DERIVATIVE_LIMITS = {
     "gelu": (0.0, 1.0),
     "silu": (0.0, 1.0),
     "softplus": (0.0, 1.0),
+    "mish": (0.0, 1.0),
 }
 
 

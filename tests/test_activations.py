@@ -12,8 +12,10 @@
   reference to a few ulp, not the float64 value rounded once.
 - The pre-activation workspace exists only for the activations that need it,
   and passing one to any other activation changes nothing.
-- scikit-learn's estimator checks pass for ``MLPClassifier(activation='gelu')``
-  and ``MLPRegressor(activation='elu')``; every new activation learns digits.
+- scikit-learn's estimator checks pass for ``MLPClassifier(activation='gelu')``,
+  ``MLPRegressor(activation='elu')``, ``MLPClassifier(activation='mish')`` and
+  ``MLPRegressor(activation='mish', solver='lbfgs')``; every new activation
+  learns digits, and mish does with every solver.
 
 The analytic gradients of networks using them are checked against finite
 differences in test_gradients.py.
@@ -43,8 +45,9 @@ from skmlp._activations import (
 )
 from skmlp._workspaces import Batch, preactivation_workspace
 
-NEW_ACTIVATIONS = ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus"]
+NEW_ACTIVATIONS = ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "mish"]
 DTYPES = [np.float32, np.float64]
+SOLVERS = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "lbfgs"]
 
 # Kernels and reference raise no warning at all; fits raise no RuntimeWarning.
 no_warnings = pytest.mark.filterwarnings("error")
@@ -179,7 +182,7 @@ def test_bias_is_added_before_the_activation(name):
 
 
 @no_warnings
-@pytest.mark.parametrize("name", ["gelu", "silu", "softplus", "elu", "selu"])
+@pytest.mark.parametrize("name", ["gelu", "silu", "softplus", "elu", "selu", "mish"])
 def test_float32_kernels_compute_in_float32(name):
     """Computed in float64 and rounded once, the result would be the correctly
     rounded float32 value almost everywhere; float32 arithmetic is not, for a
@@ -199,6 +202,21 @@ def test_leaky_relu_slope_and_elu_alpha():
     assert_allclose(forward(HIDDEN_ACTIVATIONS["elu"], Z, False), [[np.expm1(-2.0), 0.0, 3.0]])
     selu = forward(HIDDEN_ACTIVATIONS["selu"], np.array([[-np.inf, 1.0]]), False)
     assert_allclose(selu, [[-1.6732632423543772 * 1.0507009873554805, 1.0507009873554805]])
+
+
+@no_warnings
+def test_mish_keeps_its_precision_where_exp_z_is_subnormal():
+    """Far below zero, mish(z) = z exp(z) and mish'(z) = (1 + z) exp(z) to
+    working precision.  In float32 they are normal numbers down to z = -91.8
+    while exp(z) is subnormal below -87.3: they keep their relative precision
+    there (z * exp(z) computed as such would lose up to ~30 ulp)."""
+    code = HIDDEN_ACTIVATIONS["mish"]
+    Z = np.linspace(-91.5, -80, 500).astype(np.float32).reshape(-1, 1)
+    z = Z.astype(np.float64)
+    rtol = 8 * np.finfo(np.float32).eps
+    for keep in (False, True):
+        assert_allclose(forward(code, Z, keep), z * np.exp(z), rtol=rtol, atol=0)
+    assert_allclose(backward(code, Z, np.ones_like(Z)), (1 + z) * np.exp(z), rtol=rtol, atol=0)
 
 
 # ------------------------------------------------- pre-activation workspace
@@ -228,7 +246,7 @@ def test_preactivation_workspace_only_where_needed(name):
     code = HIDDEN_ACTIVATIONS[name]
     n = X.shape[0]
     pres = preactivation_workspace(est._layout, n, code, np.float64)
-    needed = name in ("elu", "selu", "gelu", "silu", "softplus")
+    needed = name in ("elu", "selu", "gelu", "silu", "softplus", "mish")
     assert (code in PREACTIVATION_CODES) == needed
     assert pres.size == (est._layout.workspace_size(n) if needed else 0)
     # No hidden layer: nothing to keep.
@@ -258,7 +276,14 @@ def test_activation_needing_preactivations_refuses_an_empty_workspace(name):
 # ---------------------------------------------------------------- estimators
 
 
-@parametrize_with_checks([MLPClassifier(activation="gelu"), MLPRegressor(activation="elu")])
+@parametrize_with_checks(
+    [
+        MLPClassifier(activation="gelu"),
+        MLPRegressor(activation="elu"),
+        MLPClassifier(activation="mish"),
+        MLPRegressor(activation="mish", solver="lbfgs"),
+    ]
+)
 def test_sklearn_compatible_estimator_with_new_activations(estimator, check):
     check(estimator)
 
@@ -277,6 +302,16 @@ def digits_split():
 def test_new_activations_learn_digits(name, digits_split):
     X_train, X_test, y_train, y_test = digits_split
     est = MLPClassifier(activation=name, max_iter=200, random_state=0)
+    est.fit(X_train, y_train)
+    assert est.score(X_test, y_test) >= 0.9
+
+
+@no_runtime_warnings
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_mish_learns_digits_with_every_solver(solver, digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    est = MLPClassifier(activation="mish", solver=solver, max_iter=200, random_state=0)
     est.fit(X_train, y_train)
     assert est.score(X_test, y_test) >= 0.9
 

@@ -233,6 +233,7 @@ ACTIVATIONS = {
     "tanh": np.tanh,
     "logistic": lambda z: 1 / (1 + np.exp(-z)),
     "softplus": lambda z: np.logaddexp(0, z),
+    "mish": lambda z: z * np.tanh(np.logaddexp(0, z)),
 }
 
 
