@@ -44,8 +44,7 @@ kernel and a dispatch line, all in this module:
 Nothing else in the package changes.  The tests take every activation from
 the table, each with its NumPy/SciPy reference (value, derivative, limits) in
 tests/reference_activations.py; the user documentation lists the names in the
-``activation`` parameter of ``_PARAMETERS_DOC`` (_multilayer_perceptron.py)
-and in README.md.
+``activation`` parameter of ``PARAMETERS`` (_docstrings.py) and in README.md.
 
 Every kernel is finite for finite input whatever its size (no ``exp`` of a
 large positive number) and takes the limit at +-inf where it exists.
