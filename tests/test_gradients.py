@@ -155,7 +155,7 @@ class KernelLoss:
     """``loss(params)`` and ``grad(params)`` of a fitted estimator's network.
 
     Evaluates ``skmlp._engine.loss_grad`` on fixed ``X``, ``Y`` and sample
-    weights exactly as ``_fit_lbfgs`` does, at any flat parameter vector.
+    weights exactly as ``LbfgsTrainer`` does, at any flat parameter vector.
     """
 
     def __init__(self, est, X, Y, sample_weight):
