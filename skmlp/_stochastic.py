@@ -28,8 +28,8 @@ from ._workspaces import (
     EngineInput,
     drop_pack,
     norm_pack,
-    preactivation_workspace,
     usable,
+    workspaces,
 )
 
 #: What an epoch updates in place, besides the attributes it sets.
@@ -167,9 +167,7 @@ class StochasticTrainer:
             batch_size = int(np.clip(est.batch_size, 1, n_samples))
         self.grads = np.zeros_like(est._params)
         self.spec = est._spec(dtype)
-        acts = np.empty(layout.workspace_size(batch_size), dtype=dtype)
-        pres = preactivation_workspace(layout, batch_size, self.spec[0], dtype)
-        self.ws = (acts, pres, np.empty_like(acts), layout.act_offsets(batch_size))
+        self.ws = workspaces(layout, batch_size, self.spec[0], dtype)
         # Where each batch is gathered (X only when dense: CSR rows are read in place).
         self.buffers = (
             np.empty((0 if inp.sparse else batch_size, X.shape[1]), dtype=dtype),

@@ -44,6 +44,17 @@ def preactivation_workspace(layout, rows, hidden, dtype):
     return np.empty(layout.workspace_size(rows) if used else 0, dtype=dtype)
 
 
+def workspaces(layout, rows, hidden, dtype, pres=None):
+    """The ``ws`` pack for batches of ``rows`` samples: ``(acts, pres, deltas, act_offsets)``.
+
+    ``pres`` replaces the pre-activation workspace (tests of its handling).
+    """
+    acts = np.empty(layout.workspace_size(rows), dtype=dtype)
+    if pres is None:
+        pres = preactivation_workspace(layout, rows, hidden, dtype)
+    return acts, pres, np.empty_like(acts), layout.act_offsets(rows)
+
+
 class EngineInput:
     """X in the form the kernels take: dense C array or CSR arrays, the other empty."""
 
@@ -138,12 +149,7 @@ class Batch:
         self.Y = np.ascontiguousarray(Y, dtype=dtype).reshape(n, -1)
         self.sw = np.ascontiguousarray(sample_weight, dtype=dtype)
         self.spec = est._spec(dtype)
-        self.acts = np.empty(layout.workspace_size(n), dtype=dtype)
-        self.deltas = np.empty_like(self.acts)
-        if pres is None:
-            pres = preactivation_workspace(layout, n, self.spec[0], dtype)
-        self.pres = pres
-        self.ws = (self.acts, pres, self.deltas, layout.act_offsets(n))
+        self.ws = workspaces(layout, n, self.spec[0], dtype, pres)
         self.batch = (np.arange(n, dtype=np.int64), self.Y, self.sw)
         self.norm = norm_pack(layout, est._running, n, training=True)
         self.drop = drop_pack(layout, dtype, n, dropout_rates, self.inp, self.Y)
