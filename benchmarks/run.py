@@ -418,9 +418,8 @@ def measure(workload, args):
 def rows_of(workload, runs):
     """One row per metric: medians, and the per-pair ratios other / skmlp."""
     rows = []
-    metrics = list(dict.fromkeys(m for values in runs["skmlp"] for m in values))
-    for other in runs:
-        metrics += [m for v in runs[other] for m in v if m not in metrics]
+    # Every metric once, skmlp's first (runs is ordered skmlp first).
+    metrics = list(dict.fromkeys(m for values in runs.values() for v in values for m in v))
     for metric in metrics:
         row = {"workload": workload, "metric": metric, "values": {}, "ratios": {}}
         mine = [v.get(metric) for v in runs["skmlp"]]
