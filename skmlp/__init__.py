@@ -1,8 +1,9 @@
 """skmlp: fast, scikit-learn compatible multi-layer perceptrons."""
 
 from ._classifier import MLPClassifier
+from ._compile import precompile
 from ._regressor import MLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "precompile", "__version__"]

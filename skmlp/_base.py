@@ -21,6 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._compile import announce
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
 from ._lbfgs import LbfgsTrainer
@@ -400,8 +401,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         else:
             self._sync_params()
 
+        stochastic = self.solver in _STOCHASTIC_SOLVERS
+        announce(dtype, _engine.run_epoch if stochastic else _engine.loss_grad, _engine.predict)
         try:
-            if self.solver in _STOCHASTIC_SOLVERS:
+            if stochastic:
                 StochasticTrainer(self, incremental, dropout_rates).fit(X, y, sample_weight)
             else:
                 LbfgsTrainer(self, X, y, sample_weight).fit()
@@ -489,6 +492,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if check_input:
             X = self._validate_predict_input(X)
         params = self._sync_params()
+        announce(params.dtype, _engine.predict)
         layout = self._layout
         inp = EngineInput(X, params.dtype)
         norm = norm_pack(layout, self._running, 0, training=False)

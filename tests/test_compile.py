@@ -1,0 +1,123 @@
+"""The one-time compilation: the notice, compiling ahead, and a read-only install.
+
+Each scenario runs in fresh processes on a copy of the package that cannot be
+written to (as a system-wide or container install), so Numba must keep the
+compiled kernels in the user's cache directory, here an empty one of the
+test's own.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import skmlp
+
+NOTICE = "skmlp is compiling its kernels"
+
+FIT = """
+import sys, warnings
+import numpy as np
+import skmlp
+from skmlp import _engine
+warnings.simplefilter("ignore")
+assert skmlp.__file__.startswith(sys.argv[1]), skmlp.__file__
+X = np.random.RandomState(0).standard_normal((40, 5)).astype(sys.argv[2])
+y = np.arange(40) % 3
+skmlp.MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y).predict(X)
+for kernel in (_engine.run_epoch, _engine.predict):
+    stats = kernel.stats
+    print(kernel.py_func.__name__, sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+"""
+
+PRECOMPILE = """
+import sys
+import skmlp
+assert skmlp.__file__.startswith(sys.argv[1]), skmlp.__file__
+print(sorted(skmlp.precompile(dtypes=("float64",), lbfgs=False)))
+"""
+
+
+def _read_only_runner(site):
+    """A command prefix under which ``site`` cannot be written, or None."""
+    if os.geteuid() != 0:
+        for path in [site, *site.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~0o222)
+        return []
+    # root writes through file modes: mount the copy read-only in a mount
+    # namespace of the child's own.
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    probe = subprocess.run(
+        [unshare, "-rm", "sh", "-c", f"mount --bind -o ro {site} {site} && ! touch {site}/probe"],
+        capture_output=True,
+    )
+    if probe.returncode != 0:
+        return None
+    return [unshare, "-rm", "sh", "-c", f'mount --bind -o ro {site} {site} && exec "$@"', "sh"]
+
+
+@pytest.fixture(scope="module")
+def read_only_install(tmp_path_factory):
+    root = tmp_path_factory.mktemp("read_only_install")
+    site = root / "site"
+    shutil.copytree(
+        Path(skmlp.__file__).parent, site / "skmlp", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    runner = _read_only_runner(site)
+    if runner is None:
+        pytest.skip("no way to make a directory read-only for a root process here")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CACHE_DIR")}
+    env.update(PYTHONPATH=str(site), XDG_CACHE_HOME=str(root / "cache"), HOME=str(root))
+
+    def run(script, *args):
+        return subprocess.run(
+            [*runner, sys.executable, "-c", script, str(site), *args],
+            env=env,
+            cwd=root,  # not the source tree, whose skmlp would come first on sys.path
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=True,
+        )
+
+    yield site, root / "cache", run
+
+
+def _kernel_stats(stdout):
+    """``{kernel: (cache hits, cache misses)}`` printed by FIT."""
+    rows = [line.split() for line in stdout.strip().splitlines()]
+    return {name: (int(hits), int(misses)) for name, hits, misses in rows}
+
+
+def test_precompile_fills_the_user_cache_of_a_read_only_install(read_only_install):
+    site, cache, run = read_only_install
+    result = run(PRECOMPILE)
+    assert result.stdout.strip() == "['float64 stochastic fit + predict']"
+    assert NOTICE not in result.stderr  # precompile says what it does itself
+    assert list(cache.rglob("*run_epoch*.nbi")), "no kernel was cached in the user cache"
+    assert not list(site.rglob("*.nb[ic]")), "a kernel was cached inside the read-only package"
+
+
+def test_a_fit_after_precompile_compiles_nothing_and_says_nothing(read_only_install):
+    _, _, run = read_only_install
+    run(PRECOMPILE)  # a no-op when the previous test ran
+    result = run(FIT, "float64")
+    assert NOTICE not in result.stderr
+    for name, (hits, misses) in _kernel_stats(result.stdout).items():
+        assert (hits, misses) == (1, 0), name
+
+
+def test_a_cold_fit_says_once_that_it_compiles_then_the_next_process_loads(read_only_install):
+    _, _, run = read_only_install
+    first = run(FIT, "float32")  # precompile above covered float64 only
+    assert first.stderr.count(NOTICE) == 1
+    assert "float32" in first.stderr
+    assert all(misses == 1 for _, misses in _kernel_stats(first.stdout).values())
+    second = run(FIT, "float32")
+    assert NOTICE not in second.stderr
+    assert all(stats == (1, 0) for stats in _kernel_stats(second.stdout).values())
