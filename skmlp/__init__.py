@@ -1,8 +1,9 @@
 """skmlp: fast, scikit-learn compatible multi-layer perceptrons."""
 
 from ._classifier import MLPClassifier
+from ._plotting import LossCurveDisplay
 from ._regressor import MLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["LossCurveDisplay", "MLPClassifier", "MLPRegressor", "__version__"]
