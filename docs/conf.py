@@ -82,7 +82,16 @@ plot_html_show_source_link = False
 plot_html_show_formats = False
 plot_formats = [("png", 110)]
 plot_rcparams = {"figure.figsize": (6.4, 3.6), "savefig.bbox": "tight"}
-plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\n"
+# The figures train short runs on purpose: their ConvergenceWarnings are noise.
+plot_pre_code = """
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+"""
 
 html_theme = "pydata_sphinx_theme"
 html_title = "skmlp %s" % release

@@ -71,8 +71,10 @@ class BenchmarkTable(Directive):
         preamble, header, rows, notes = read_results()
         env = self.state.document.settings.env
         env.note_dependency(str(RESULTS))
-        text = [" ".join(line.replace("`", "``") for line in preamble), ""]
-        text += [".. list-table::", "   :header-rows: 1", "   :class: benchmark-table", ""]
+        # The run's description holds library names such as
+        # ``libscipy_openblas64_``: plain text, not markup.
+        description = nodes.paragraph(text=" ".join(line.replace("`", "") for line in preamble))
+        text = [".. list-table::", "   :header-rows: 1", "   :class: benchmark-table", ""]
         raw = [line for line in RESULTS.read_text().splitlines() if line.startswith("|")]
         for line in [raw[0]] + raw[2:]:
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -84,7 +86,7 @@ class BenchmarkTable(Directive):
             text += ["- " + note for note in notes]
         container = nodes.container()
         self.state.nested_parse(StringList(text, source=str(RESULTS)), 0, container)
-        return container.children
+        return [description, *container.children]
 
 
 def setup(app):
