@@ -68,7 +68,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "image_scrapers": ("matplotlib",),
     "doc_module": ("skmlp",),
-    "reference_url": {"skmlp": None},
     "backreferences_dir": str(HERE / "api" / "generated" / "backreferences"),
     "remove_config_comments": True,
     "download_all_examples": False,
