@@ -94,19 +94,21 @@ default='constant'
           half cosine over the ``max_iter`` epochs (after any warm-up).
 
     learning_rate_init : float, default=0.001
-        The initial learning rate. Only used when solver='sgd' or 'adam'.
+        The initial learning rate. Used by every stochastic solver (every
+        solver but 'lbfgs').
 
     power_t : float, default=0.5
         The exponent for inverse scaling learning rate. Only used when
-        ``solver='sgd'`` and ``learning_rate='invscaling'``.
+        ``learning_rate='invscaling'``, with any stochastic solver.
 
     max_iter : int, default=200
-        Maximum number of iterations. For stochastic solvers ('sgd', 'adam')
-        this is the number of epochs, not of gradient steps.
+        Maximum number of iterations. For the stochastic solvers (every
+        solver but 'lbfgs') this is the number of epochs, not of gradient
+        steps.
 
     shuffle : bool, default=True
-        Whether to shuffle samples in each iteration. Only used when
-        solver='sgd' or 'adam'.
+        Whether to shuffle samples in each iteration. Only used by the
+        stochastic solvers.
 
     random_state : int, RandomState instance or None, default=None
         Determines random number generation for weights and bias
@@ -155,26 +157,30 @@ default='constant'
         stop when the validation score does not improve by at least ``tol``
         for ``n_iter_no_change`` consecutive epochs. The weights of the epoch
         with the best validation score are restored at the end. {stratified}
-        Only effective when solver='sgd' or 'adam'.
+        Only effective with the stochastic solvers (every solver but
+        'lbfgs').
 
     validation_fraction : float, default=0.1
         The proportion of training data to set aside as validation set for
         early stopping. Only used if early_stopping is True.
 
     beta_1 : float, default=0.9
-        Exponential decay rate for estimates of first moment vector in adam,
-        in [0, 1). Only used when solver='adam'.
+        Exponential decay rate for estimates of first moment vector, in
+        [0, 1). Used by 'adam', 'adamw' and 'nadam'.
 
     beta_2 : float, default=0.999
-        Exponential decay rate for estimates of second moment vector in adam,
-        in [0, 1). Only used when solver='adam'.
+        Exponential decay rate for estimates of second moment vector, in
+        [0, 1). Used by 'adam', 'adamw' and 'nadam', and as the decay of the
+        running mean of squared gradients by 'rmsprop'.
 
     epsilon : float, default=1e-8
-        Value for numerical stability in adam. Only used when solver='adam'.
+        Value for numerical stability, added to the root of the second
+        moment estimate. Used by every adaptive solver ('adam', 'adamw',
+        'rmsprop', 'adagrad', 'nadam').
 
     n_iter_no_change : int, default=10
         Maximum number of epochs to not meet ``tol`` improvement. Only
-        effective when solver='sgd' or 'adam'.
+        effective with the stochastic solvers.
 
     max_fun : int, default=15000
         Only used when solver='lbfgs'. Maximum number of loss function calls.
@@ -266,10 +272,10 @@ ATTRIBUTES = """
         The ith element is the bias vector of layer i + 1.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     n_iter_ : int
