@@ -16,13 +16,13 @@ digits (mpmath) and rounded once to float64.
     pip install mpmath && python tests/data/make_erfc_chebyshev.py
 """
 
-import mpmath as mp
-
 K = "3.75"
 DEGREE = 24
 
 
 def main():
+    import mpmath as mp  # here, so that pytest's doctest collection can import this file
+
     mp.mp.dps = 40
     k = mp.mpf(K)
     n = DEGREE + 1
