@@ -169,11 +169,30 @@ HIDDEN_BUILDERS = {
 }
 
 
-def minimum_opset(activation, dtype):
+def minimum_opset(activation: str, dtype) -> int:
     """The lowest ONNX opset whose operators express ``activation`` in ``dtype``.
 
     Every activation but float32 gelu (the ``Gelu`` operator, opset 20) is
     made of operators that exist since opset 9 (``Where``).
+
+    Parameters
+    ----------
+    activation : str
+        A hidden activation name.
+    dtype : dtype-like
+        float32 or float64: the type the graph computes in.
+
+    Returns
+    -------
+    opset : int
+        The minimum ``target_opset``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp._onnx_graph import minimum_opset
+    >>> minimum_opset("gelu", np.float32), minimum_opset("gelu", np.float64)
+    (20, 9)
     """
     if activation == "gelu" and np.dtype(dtype) == np.float32:
         return 20

@@ -55,7 +55,16 @@ from ._classifier import MLPClassifier
 from ._onnx_graph import HIDDEN_BUILDERS, minimum_opset, output_activation
 from ._regressor import MLPRegressor
 
-__all__ = ["CLASSIFIER_OPTIONS", "minimum_opset"]
+__all__ = [
+    "CLASSIFIER_OPTIONS",
+    "classifier_shapes",
+    "convert_classifier",
+    "convert_regressor",
+    "hidden_activation",
+    "minimum_opset",
+    "register",
+    "regressor_shapes",
+]
 
 _ONNX_TYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
 _TENSOR_TYPES = {FloatTensorType: np.float32, DoubleTensorType: np.float64}
@@ -133,8 +142,23 @@ def _check_input(operator):
         )
 
 
-def hidden_activation(model, layer):
-    """The activation name of hidden layer ``layer`` (0 is the first hidden layer)."""
+def hidden_activation(model, layer: int) -> str:
+    """The activation name of hidden layer ``layer`` of a fitted model (0 is the first).
+
+    The one place the converter reads the hidden activation from.
+
+    Parameters
+    ----------
+    model : MLPClassifier or MLPRegressor
+        A fitted model.
+    layer : int
+        Index of the hidden layer.
+
+    Returns
+    -------
+    name : str
+        A key of ``skmlp._activations.HIDDEN_ACTIVATIONS``.
+    """
     return model.activation
 
 
@@ -273,8 +297,30 @@ def regressor_shapes(operator):
     )
 
 
-def register():
-    """Register the converters with skl2onnx (done on import; calling again is harmless)."""
+def register() -> None:
+    """Register the converters with skl2onnx (done on import; calling again is harmless).
+
+    Registers, for :class:`~skmlp.MLPClassifier` (alias
+    ``"SkmlpMLPClassifier"``, options :data:`CLASSIFIER_OPTIONS` and with them
+    skl2onnx's classifier parser) and :class:`~skmlp.MLPRegressor` (alias
+    ``"SkmlpMLPRegressor"``), a shape calculator and a converter.
+
+    See Also
+    --------
+    skl2onnx.update_registered_converter : The registration used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl2onnx import to_onnx
+    >>> from sklearn.datasets import load_iris
+    >>> import skmlp.onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = skmlp.MLPClassifier(max_iter=300, random_state=0).fit(X, y)
+    >>> onx = to_onnx(model, X[:1].astype(np.float32), options={"zipmap": False})
+    >>> [output.name for output in onx.graph.output]
+    ['label', 'probabilities']
+    """
     update_registered_converter(
         MLPClassifier,
         "SkmlpMLPClassifier",

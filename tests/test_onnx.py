@@ -127,6 +127,26 @@ def test_pipeline_with_standard_scaler_converts(dtype):
     assert_allclose(values.ravel(), regressor.predict(X[:, 1:]), rtol=0, atol=TOLERANCE[dtype])
 
 
+def test_a_float64_model_exports_as_a_float32_graph():
+    model = _fit(MLPClassifier, X_IRIS, Y_IRIS)
+    X = X_IRIS.astype(np.float32)
+    label, proba = _run(model, X, options={"zipmap": False})
+    assert proba.dtype == np.float32
+    assert_allclose(proba, model.predict_proba(X_IRIS), rtol=0, atol=1e-5)
+
+
+def test_an_integer_input_type_is_refused_with_the_way_out():
+    model = _fit(MLPRegressor, X_IRIS, Y_IRIS)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        to_onnx(model, X_RAW[:1].astype(np.int64), target_opset=OPSET)
+
+
+def test_an_input_of_another_width_is_refused():
+    model = _fit(MLPRegressor, X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match="has 3 features but MLPRegressor was fitted with 4"):
+        to_onnx(model, X_IRIS[:1, :3], target_opset=OPSET)
+
+
 def test_no_hidden_layer_converts():
     X = X_IRIS.astype(np.float32)
     model = _fit(MLPClassifier, X, Y_IRIS, hidden_layer_sizes=())
