@@ -205,7 +205,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return new
 
     def __getstate__(self):
-        from . import __version__
+        from . import __version__  # here: the package imports this module before defining it
 
         state = dict(super().__getstate__(), _skmlp_version=__version__)
         if "_params" in state:
@@ -241,8 +241,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if "_params" in state and "_layout" not in state and "_layer_units" not in state:
             raise ValueError(
                 "This %s was pickled by skmlp %s with a fitted state this version (%s) "
-                "cannot read; load it with the version that saved it and refit, or "
-                "save it with skops." % (type(self).__name__, original, __version__)
+                "cannot read; load it with the version that saved it and refit it "
+                "here, or export it to ONNX there." % (type(self).__name__, original, __version__)
             )
         super().__setstate__(state)
         if "_params" in state:
