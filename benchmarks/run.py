@@ -1,4 +1,7 @@
-"""Side-by-side benchmarks: skmlp against scikit-learn (and PyTorch when installed).
+"""Side-by-side benchmarks: skmlp against scikit-learn (and PyTorch, onnxruntime when installed).
+
+PyTorch joins W1 (training); onnxruntime joins W4 (inference latency) and runs
+skmlp's own model exported with skmlp.onnx (``pip install -e ".[onnx]"``).
 
     python benchmarks/run.py                    # every workload, writes benchmarks/results.md
     python benchmarks/run.py --quick            # tiny sizes: checks that the suite runs
@@ -65,7 +68,7 @@ def _median_time(fn, repeats):
 
 
 def _estimators(lib):
-    if lib == "skmlp":
+    if lib in ("skmlp", "onnxruntime"):
         import skmlp
 
         return skmlp.MLPClassifier, skmlp.MLPRegressor
@@ -222,22 +225,42 @@ def w3(lib, quick, reps):
     return {"digits lbfgs fit, s": t, "digits lbfgs, ms/iteration": 1e3 * t / est.n_iter_}
 
 
+def _onnxruntime_predictor(est, X):
+    """``predict`` of skmlp's fitted ``est`` exported to ONNX and run by onnxruntime."""
+    import onnxruntime
+    from skl2onnx import to_onnx
+
+    import skmlp.onnx  # noqa: F401  (registers the converters)
+
+    onx = to_onnx(est, X[:1], options={"zipmap": False})
+    session = onnxruntime.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    name = session.get_inputs()[0].name
+    return lambda rows: session.run(["label"], {name: rows})[0]
+
+
 def w4(lib, quick, reps):
-    """Inference latency: one row, and 10,000 rows."""
+    """Inference latency: one row, and 10,000 rows.
+
+    ``onnxruntime`` is skmlp's model exported with skmlp.onnx (same dtype,
+    float64, the labels only) and run by an onnxruntime session.
+    """
     X, y = _digits()
     est = _estimators(lib)[0](random_state=0, max_iter=20).fit(X, y)
     one = X[:1]
     calls = 200 if quick else 2000
-    est.predict(one)  # the first call loads kernels and warms caches
+    predict = est.predict if lib != "onnxruntime" else _onnxruntime_predictor(est, X)
+    predict(one)  # the first call loads kernels and warms caches
 
     def loop():
         for _ in range(calls):
-            est.predict(one)
+            predict(one)
 
     big = np.repeat(X, int(np.ceil(10000 / len(X))), axis=0)[:10000]
     return {
         "predict 1 row, us/call": 1e6 * _median_time(loop, reps) / calls,
-        "predict 10,000 rows, ms": 1e3 * _median_time(lambda: est.predict(big), reps),
+        "predict 10,000 rows, ms": 1e3 * _median_time(lambda: predict(big), reps),
     }
 
 
@@ -399,12 +422,23 @@ def _libraries(args):
         libs.append("torch")
     except ImportError:
         pass
+    try:
+        import onnxruntime  # noqa: F401
+        import skl2onnx  # noqa: F401
+
+        libs.append("onnxruntime")
+    except ImportError:
+        pass
     return libs
+
+
+#: Libraries measured in one workload only (the others run in every workload).
+_ONLY_IN = {"torch": "W1", "onnxruntime": "W4"}
 
 
 def measure(workload, args):
     """``--pairs`` rounds of one fresh process per library, alternating."""
-    libs = [lib for lib in _libraries(args) if lib != "torch" or workload == "W1"]
+    libs = [lib for lib in _libraries(args) if _ONLY_IN.get(lib, workload) == workload]
     runs = {lib: [] for lib in libs}
     blas = {}
     for i in range(args.pairs):
@@ -487,7 +521,12 @@ def _ratio(r):
 
 def to_markdown(rows, meta):
     others = [lib for lib in meta["libraries"] if lib != "skmlp"]
-    names = {"sklearn": "scikit-learn", "torch": "PyTorch", "baseline": "baseline"}
+    names = {
+        "sklearn": "scikit-learn",
+        "torch": "PyTorch",
+        "onnxruntime": "ONNX Runtime",
+        "baseline": "baseline",
+    }
     head = ["workload", "metric", "skmlp"]
     for lib in others:
         head += [names[lib], "ratio (min-max)"]
@@ -568,6 +607,11 @@ def main(argv=None):
         import torch
 
         torch_version = f", PyTorch {torch.__version__}"
+    if "onnxruntime" in libraries:
+        import onnxruntime
+        import skl2onnx
+
+        torch_version += f", onnxruntime {onnxruntime.__version__}, skl2onnx {skl2onnx.__version__}"
     meta = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "

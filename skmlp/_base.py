@@ -9,6 +9,7 @@ the forward pass of prediction. Training is delegated to the trainers of
 compiled kernels of :mod:`skmlp._engine`.
 """
 
+import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
@@ -30,6 +31,7 @@ from ._optimizers import SOLVERS
 from ._rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
 from ._stochastic import StochasticTrainer
 from ._workspaces import NO_DROPOUT, EngineInput, norm_pack
+from .exceptions import UNKNOWN_VERSION, InconsistentVersionWarning
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 
@@ -204,7 +206,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return new
 
     def __getstate__(self):
-        state = super().__getstate__()
+        from . import __version__  # here: the package imports this module before defining it
+
+        state = dict(super().__getstate__(), _skmlp_version=__version__)
         if "_params" in state:
             self._sync_params()
             state = dict(state, _params=self._params)
@@ -223,6 +227,24 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return state
 
     def __setstate__(self, state):
+        from . import __version__
+
+        state = dict(state)
+        original = state.pop("_skmlp_version", UNKNOWN_VERSION)
+        if original != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_skmlp_version=__version__,
+                    original_skmlp_version=original,
+                )
+            )
+        if "_params" in state and "_layout" not in state and "_layer_units" not in state:
+            raise ValueError(
+                "This %s was pickled by skmlp %s with a fitted state this version (%s) "
+                "cannot read; load it with the version that saved it and refit it "
+                "here, or export it to ONNX there." % (type(self).__name__, original, __version__)
+            )
         super().__setstate__(state)
         if "_params" in state:
             # Pickles of skmlp 0.1.0 hold the Layout itself instead of its units.

@@ -1,5 +1,6 @@
 """The benchmark suite runs end to end on tiny sizes (no timing is asserted)."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -27,3 +28,8 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
         skmlp_only = any(word in row["metric"] for word in ("floor", "cache", "dropout"))
         assert skmlp_only or "sklearn" in row["values"]
     assert "BLAS kernels:" in table
+    # onnxruntime joins W4, and W4 only, when it is installed with skl2onnx.
+    with_ort = all(importlib.util.find_spec(m) for m in ("onnxruntime", "skl2onnx"))
+    for row in rows:
+        assert ("onnxruntime" in row["values"]) == (with_ort and row["workload"] == "W4")
+    assert ("ONNX Runtime" in table) == with_ort

@@ -1,7 +1,9 @@
 """Run the gallery examples and check the claims their text makes."""
 
 import functools
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -13,6 +15,14 @@ pytest.importorskip("matplotlib")
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.py"))
+#: Optional packages an example imports (its extra); without them it is skipped.
+REQUIRES = {"plot_onnx_export.py": ("skl2onnx", "onnxruntime")}
+
+
+def _skip_without_requirements(path):
+    for module in REQUIRES.get(path.name, ()):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{path.name} needs {module} (the onnx extra)")
 
 
 @functools.cache
@@ -44,6 +54,7 @@ def test_examples_exist():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[path.name for path in EXAMPLES])
 def test_example_runs(path):
+    _skip_without_requirements(path)
     result = _run(path)
     assert result.returncode == 0, result.stderr
 
@@ -73,3 +84,23 @@ def test_dropout_batch_norm_example_claims():
     # Both together end best of all.
     assert both["test_loss"] == min(row["test_loss"] for row in table.values())
     assert both["accuracy"] == max(row["accuracy"] for row in table.values())
+
+
+def test_onnx_export_example_claims():
+    path = EXAMPLES_DIR / "plot_onnx_export.py"
+    _skip_without_requirements(path)
+    result = _run(path)
+    assert result.returncode == 0, result.stderr
+    found = re.findall(
+        r"(float32|float64): labels equal on (\d+) of (\d+) rows, "
+        r"largest probability difference (\S+)",
+        result.stdout,
+    )
+    runs = {dtype: (int(same), int(n), float(diff)) for dtype, same, n, diff in found}
+    assert set(runs) == {"float32", "float64"}
+    # ONNX Runtime predicts every label skmlp predicts, and the probabilities
+    # agree to the rounding of each type.
+    for dtype, tolerance in (("float32", 1e-5), ("float64", 1e-10)):
+        same, n, diff = runs[dtype]
+        assert same == n == 569
+        assert diff < tolerance

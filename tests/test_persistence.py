@@ -4,7 +4,10 @@ A fitted model's state is NumPy arrays and Python builtins (plus
 scikit-learn's own ``LabelBinarizer`` and NumPy's ``RandomState``), so that
 ``skops.io`` trusts everything in it but skmlp's estimator classes, and
 models pickled by skmlp 0.1.0, whose state held a private layout object,
-still load and predict the same.
+still load and predict the same.  Pickles record the skmlp version; loading
+one under another version warns (``InconsistentVersionWarning``) and loads
+when the state layout is readable; the pickles of each release kept in
+tests/data keep loading and predicting the same.
 """
 
 import pickle
@@ -21,8 +24,10 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 import skmlp
 from skmlp import MLPClassifier, MLPRegressor
+from skmlp.exceptions import InconsistentVersionWarning
 
 V1_PICKLES = Path(__file__).with_name("data") / "layout_v1.pkl"
+RELEASE_PICKLES = sorted(Path(__file__).with_name("data").glob("skmlp_*.pkl"))
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 
 ESTIMATOR_CLASSES = {
@@ -78,6 +83,9 @@ def test_skops_trusts_everything_but_the_estimator_classes(estimator_class, para
         assert set(sio.get_untrusted_types(data=data)) <= ESTIMATOR_CLASSES
         loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
         assert_array_equal(loaded.predict(X_IRIS), obj.predict(X_IRIS))
+        method = "predict_proba" if estimator_class is MLPClassifier else "predict"
+        # Bitwise: the same rows through the same weights.
+        assert_array_equal(getattr(loaded, method)(X_IRIS), getattr(obj, method)(X_IRIS))
 
 
 def _load_v1():
@@ -123,3 +131,73 @@ def _diabetes():
     from sklearn.datasets import load_diabetes
 
     return load_diabetes(return_X_y=True)[0]
+
+
+def test_a_pickle_records_the_skmlp_version():
+    state = _fitted(MLPClassifier).__getstate__()
+    assert state["_skmlp_version"] == skmlp.__version__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same version: no warning
+        restored = pickle.loads(pickle.dumps(_fitted(MLPClassifier)))
+    assert "_skmlp_version" not in vars(restored)
+
+
+def test_loading_under_another_version_warns_and_loads(monkeypatch):
+    model = _fitted(MLPClassifier, batch_norm=True, hidden_layer_sizes=(8, 4))
+    data, original = pickle.dumps(model), skmlp.__version__
+    monkeypatch.setattr(skmlp, "__version__", "99.0.0")
+    with pytest.warns(InconsistentVersionWarning) as record:
+        restored = pickle.loads(data)
+    (warning,) = [w.message for w in record if isinstance(w.message, InconsistentVersionWarning)]
+    assert warning.estimator_name == "MLPClassifier"
+    assert warning.original_skmlp_version == original
+    assert warning.current_skmlp_version == "99.0.0"
+    assert "from skmlp version %s when using version 99.0.0" % original in str(warning)
+    assert_array_equal(restored.predict_proba(X_IRIS), model.predict_proba(X_IRIS))
+
+
+def test_the_warning_is_a_scikit_learn_inconsistent_version_warning(monkeypatch):
+    from sklearn.exceptions import InconsistentVersionWarning as SklearnWarning
+
+    data = pickle.dumps(_fitted(MLPRegressor))
+    monkeypatch.setattr(skmlp, "__version__", "99.0.0")
+    with warnings.catch_warnings():
+        # A filter on scikit-learn's warning covers skmlp's.
+        warnings.simplefilter("error", SklearnWarning)
+        with pytest.raises(SklearnWarning):
+            pickle.loads(data)
+
+
+def test_a_pickle_without_a_version_warns_that_it_is_unknown():
+    with pytest.warns(InconsistentVersionWarning, match=r"version unknown \(0\.1\.0 or earlier\)"):
+        content = pickle.loads(V1_PICKLES.read_bytes())
+    assert isinstance(content["models"]["classifier_float32_sgd"], MLPClassifier)
+
+
+def test_an_unreadable_state_layout_is_refused_with_the_versions(monkeypatch):
+    state = _fitted(MLPClassifier).__getstate__()
+    state["_skmlp_version"] = "99.0.0"
+    del state["_layer_units"]  # a layout this version does not know
+    model = MLPClassifier.__new__(MLPClassifier)
+    with pytest.warns(InconsistentVersionWarning):
+        with pytest.raises(ValueError, match="skmlp 99.0.0 with a fitted state this version"):
+            model.__setstate__(state)
+
+
+@pytest.mark.parametrize("path", RELEASE_PICKLES, ids=lambda p: p.name)
+def test_pickles_of_releases_load_and_predict_the_same(path):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
+        content = pickle.loads(path.read_bytes())
+    assert path.name == "skmlp_%s.pkl" % content["version"]
+    for name, model in content["models"].items():
+        method, expected, labels = content["expected"][name]
+        X = X_IRIS if hasattr(model, "predict_proba") else _diabetes()
+        X = X.astype(expected.dtype)
+        assert_allclose(getattr(model, method)(X), expected, **_close(expected.dtype))
+        assert_array_equal(model.predict(X), labels)
+
+
+def test_the_current_release_has_its_pickles():
+    # Run tests/data/make_release_pickles.py when the version changes.
+    assert Path(__file__).with_name("data").joinpath("skmlp_%s.pkl" % skmlp.__version__).exists()
