@@ -109,14 +109,15 @@ print(
 # ------------------
 # The squared error fits the conditional mean of the training targets, and the
 # outliers raise that mean by 15% of their average offset of 8, about 1.2: its
-# curve runs about 1.1 above the truth over the whole range, and its test MAE
+# curve runs on average about 1.1 above the truth, and its test MAE
 # is more than four times the others'. The absolute error fits the conditional
 # median, which the outliers barely move: its test MAE is within 0.05 of the
 # true curve's and its bias is below 0.1. The Huber loss is nearly as robust:
 # its test MAE is under 0.3, about a quarter of the squared error's. A little
 # of the outliers' pull remains, since every sample contributes with
 # a gradient up to ``huber_delta``, and its bias is a little larger than the
-# absolute error's, still below 0.25. Where there are no outliers it behaves
-# like the squared error, which makes it the usual compromise.
+# absolute error's, still below 0.25. For residuals within ``huber_delta`` it
+# is the squared error, which makes it the usual compromise when most of the
+# noise is small and only some targets are far off.
 
 plt.show()
