@@ -104,3 +104,213 @@ def test_onnx_export_example_claims():
         same, n, diff = runs[dtype]
         assert same == n == 569
         assert diff < tolerance
+
+
+def _number(token):
+    try:
+        return float(token)
+    except ValueError:
+        return token
+
+
+def _rows(stdout, first_column):
+    """The rows of the printed table whose header starts with ``first_column``.
+
+    Each row is a dict from the header's names to the values (numbers where
+    they parse); the table ends at the first blank line.
+    """
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:1] == [first_column])
+    header = lines[start].split()
+    rows = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        rows.append(dict(zip(header, map(_number, line.split()))))
+    return rows
+
+
+def _table(stdout, first_column):
+    """``_rows`` keyed by the first column."""
+    return {row[first_column]: row for row in _rows(stdout, first_column)}
+
+
+def _values(stdout):
+    """The ``name value`` lines of the output, as a dict of numbers."""
+    values = {}
+    for line in stdout.splitlines():
+        tokens = line.split()
+        if len(tokens) == 2 and isinstance(_number(tokens[1]), float):
+            values[tokens[0]] = float(tokens[1])
+    return values
+
+
+def _output(name):
+    result = _run(EXAMPLES_DIR / name)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_drop_in_example_claims():
+    table = _table(_output("plot_drop_in_replacement.py"), "solver")
+    assert set(table) == {"sgd", "adam", "lbfgs"}
+    for row in table.values():
+        # Same trajectory: the final losses agree to many digits, the test
+        # accuracies and the predictions are the same. Fit times are not tested.
+        assert abs(row["sklearn_loss"] - row["skmlp_loss"]) <= 1e-6 * row["sklearn_loss"]
+        assert abs(row["sklearn_acc"] - row["skmlp_acc"]) <= 0.01
+        assert row["same_pred"] >= 0.99
+        assert row["skmlp_acc"] > 0.9
+
+
+def test_decision_boundaries_example_claims():
+    table = _table(_output("plot_decision_boundaries.py"), "network")
+    acc = {name: row["test_acc"] for name, row in table.items()}
+    # One unit: a rough split of the moons; one or two units cannot enclose the
+    # inner circle.
+    assert acc["moons_1"] < 0.85
+    assert acc["circles_1"] < 0.75 and acc["circles_2"] < 0.75
+    # Four units get both shapes right; 32 fit the training points at least as
+    # well but are no better on the test points (within two points).
+    for data in ("moons", "circles"):
+        assert acc[data + "_4"] >= 0.95
+        assert table[data + "_32"]["train_acc"] >= table[data + "_4"]["train_acc"]
+        assert abs(acc[data + "_32"] - acc[data + "_4"]) <= 0.02
+
+
+def test_activations_example_claims():
+    from skmlp._activations import HIDDEN_ACTIVATIONS
+
+    table = _table(_output("plot_activations.py"), "activation")
+    ceiling = table.pop("noise_ceiling")["test_r2"]
+    assert set(table) == set(HIDDEN_ACTIVATIONS)
+    identity = table.pop("identity")
+    r2 = [row["test_r2"] for row in table.values()]
+    # A linear network cannot fit the non-linear terms.
+    assert identity["test_r2"] < 0.8
+    assert identity["train_loss"] > 3 * max(row["train_loss"] for row in table.values())
+    # Every non-linear activation does well, close to each other and to the ceiling.
+    assert min(r2) >= 0.9
+    assert max(r2) - min(r2) <= 0.05
+    assert ceiling - min(r2) <= 0.06
+    assert max(r2) <= ceiling
+
+
+def test_optimizers_example_claims():
+    table = _table(_output("plot_optimizers.py"), "run")
+    solvers = ["sgd", "momentum", "nesterov", "adam", "adamw", "nadam", "rmsprop", "adagrad"]
+    schedules = ["constant", "invscaling", "adaptive", "cosine", "cosine_warmup"]
+    assert set(table) == set(solvers + schedules)
+    loss = {name: row["train_loss"] for name, row in table.items()}
+    # Plain gradient descent is by far the slowest.
+    assert all(loss["sgd"] > 4 * loss[name] for name in solvers[1:])
+    # The two momentum variants, and the three Adam variants, nearly coincide.
+    assert abs(loss["momentum"] - loss["nesterov"]) <= 0.05 * loss["nesterov"]
+    adams = [loss["adam"], loss["adamw"], loss["nadam"]]
+    assert max(adams) - min(adams) <= 0.05 * min(adams)
+    assert loss["rmsprop"] == min(loss[name] for name in solvers)
+    assert all(table[name]["test_acc"] >= 0.96 for name in solvers[1:])
+    # Schedules: the constant rate's loss goes up most often; every schedule
+    # that lowers the rate does so less. invscaling ends highest, cosine lowest.
+    increases = {name: table[name]["increases"] for name in schedules}
+    assert all(increases["constant"] > increases[name] for name in schedules[1:])
+    assert loss["invscaling"] == max(loss[name] for name in schedules)
+    assert loss["cosine"] == min(loss[name] for name in schedules)
+    # The warm-up starts slowest and ends below the constant rate.
+    first = {name: table[name]["first_loss"] for name in schedules}
+    assert first["cosine_warmup"] == max(first.values())
+    assert loss["cosine_warmup"] < loss["constant"]
+    accuracies = [table[name]["test_acc"] for name in schedules]
+    assert max(accuracies) - min(accuracies) <= 0.04
+
+
+def test_early_stopping_example_claims():
+    stdout = _output("plot_early_stopping.py")
+    values = _values(stdout)
+    table = _table(stdout, "model")
+    best = int(values["best_epoch"])
+    assert best == 8
+    # Stopped after n_iter_no_change (10) epochs without improvement, long
+    # before max_iter.
+    assert best + 10 <= values["epochs_trained"] == 19 < 100
+    # The validation loss bottoms out near the best epoch and rises after it,
+    # while the training loss keeps falling.
+    assert abs(values["min_validation_loss_epoch"] - best) <= 1
+    assert values["last_validation_loss"] > 1.05 * values["min_validation_loss"]
+    assert values["last_training_loss"] < values["first_training_loss"] / 2
+    # The restored weights are those of the best epoch.
+    assert values["rerun_same_weights"] == 1
+    assert values["rerun_last_validation_score"] == values["best_validation_score"]
+    assert table["stopped_at_best"]["test_acc"] == table["early_stopping"]["test_acc"]
+    # Training on for 100 epochs learns the wrong labels; the epoch count found
+    # by early stopping, used on the whole training set, does as well.
+    assert table["early_stopping"]["test_acc"] > table["full_100"]["test_acc"] + 0.07
+    assert abs(table["fixed_best"]["test_acc"] - table["early_stopping"]["test_acc"]) <= 0.01
+
+
+def test_class_weight_example_claims():
+    stdout = _output("plot_class_weight.py")
+    table = _table(stdout, "weights")
+    none, balanced = table["none"], table["balanced"]
+    assert "balanced weights: negative 0.53, positive 9.15" in stdout
+    # Unweighted: finds fewer than one positive in ten, balanced accuracy near 0.5.
+    assert none["recall"] < 0.1
+    assert none["balanced_acc"] < 0.6
+    # Balanced: about four in five, with many false alarms.
+    assert balanced["recall"] > 0.75
+    assert none["precision"] > 0.5 > 0.3 > balanced["precision"]
+    assert balanced["balanced_acc"] > none["balanced_acc"] + 0.25
+    # The ranking (precision-recall curve) is about the same.
+    assert abs(balanced["avg_prec"] - none["avg_prec"]) < 0.05
+
+
+def test_grid_search_example_claims():
+    stdout = _output("plot_grid_search.py")
+    rows = _rows(stdout, "units")
+    values = _values(stdout)
+    assert len(rows) == 12
+    score = {(row["units"], row["alpha"]): row["cv_mean"] for row in rows}
+    std = {(row["units"], row["alpha"]): row["cv_std"] for row in rows}
+    alphas = sorted({alpha for _, alpha in score})
+    assert all(score[4, a] < 0.8 for a in alphas)
+    assert all(score[64, a] > 0.94 for a in alphas)
+    for units in (16, 64):
+        weak = [score[units, a] for a in alphas if a <= 1]
+        assert score[units, 10] < min(weak)
+        assert max(weak) - min(weak) < 0.01
+    weak = [score[64, a] for a in alphas if a <= 1]
+    assert max(weak) - min(weak) < max(std[64, a] for a in alphas if a <= 1)
+    assert (values["best_units"], values["best_alpha"]) == (64, 1)
+    assert values["best_cv_score"] == max(score.values())
+    assert abs(values["test_score"] - values["best_cv_score"]) <= 0.02
+
+
+def test_partial_fit_example_claims():
+    table = _table(_output("plot_partial_fit.py"), "model")
+    acc = {name: row["accuracy"] for name, row in table.items()}
+    assert acc["chunks_1"] < 0.4
+    assert acc["chunks_1"] < acc["chunks_4"] < acc["chunks_10"] < acc["chunks_20"]
+    assert acc["chunks_40"] >= 0.78
+    # One pass over the stream is one epoch of fit.
+    assert abs(acc["chunks_40"] - acc["fit_1_epochs"]) <= 0.02
+    passes = [acc["chunks_40"]] + [acc["passes_%d" % n] for n in range(2, 6)]
+    assert all(a < b for a, b in zip(passes, passes[1:]))
+    assert abs(acc["passes_5"] - acc["fit_5_epochs"]) <= 0.02
+    assert acc["fit_20_epochs"] > acc["passes_5"] + 0.02
+    assert acc["loss_entries"] == 200
+    assert acc["last_loss"] < acc["first_loss"] / 3
+
+
+def test_robust_regression_example_claims():
+    table = _table(_output("plot_robust_regression.py"), "loss")
+    squared, absolute = table["squared_error"], table["absolute_error"]
+    huber, truth = table["huber"], table["true_curve"]
+    # The outliers pull the squared error up by about 15% of their offset of 8.
+    assert 0.9 < squared["test_bias"] < 1.4
+    assert squared["test_mae"] > 4 * max(absolute["test_mae"], huber["test_mae"])
+    # The absolute error is nearly unaffected; Huber nearly as robust.
+    assert absolute["test_mae"] - truth["test_mae"] <= 0.05
+    assert abs(absolute["test_bias"]) < 0.1
+    assert huber["test_mae"] < 0.3
+    assert huber["test_mae"] < 0.3 * squared["test_mae"]
+    assert abs(absolute["test_bias"]) < huber["test_bias"] < 0.25
