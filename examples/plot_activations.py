@@ -1,7 +1,7 @@
 """
-==============================
+===========================
 Hidden activations compared
-==============================
+===========================
 
 Besides scikit-learn's four hidden activations ('identity', 'logistic',
 'tanh', 'relu'), skmlp offers the smooth and leaky variants common in modern

@@ -1,7 +1,7 @@
 """
-==================================================
+===================================================
 Decision boundaries of growing networks on 2-D data
-==================================================
+===================================================
 
 A network with one hidden layer of ``n`` units draws its decision boundary with
 ``n`` bends (ReLU units are piecewise linear). This example fits

@@ -93,9 +93,10 @@ with warnings.catch_warnings():
 # The bars are the wall-clock time of one ``fit`` on the machine that built
 # this page. They depend on the machine (its CPU, its BLAS library, how many
 # cores it has and what else runs on it) and on the data shape: take them as an
-# illustration of the order of magnitude, and time your own workload. On small
-# data like this, much of scikit-learn's time goes into Python overhead per
-# minibatch, which skmlp's compiled epoch does not have.
+# illustration of the order of magnitude, and time your own workload. skmlp
+# runs each epoch as one compiled call, where scikit-learn loops over the
+# minibatches in Python; ``benchmarks/`` in the repository measures the
+# difference properly.
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 x = np.arange(len(results))

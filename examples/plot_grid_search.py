@@ -1,7 +1,7 @@
 """
-===============================================
+===================================
 Tuning a pipeline with GridSearchCV
-===============================================
+===================================
 
 :class:`skmlp.MLPClassifier` is a scikit-learn estimator: it goes into a
 :class:`~sklearn.pipeline.Pipeline` and its parameters are searched like any

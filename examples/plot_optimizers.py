@@ -1,7 +1,7 @@
 """
-================================
+======================================
 Optimizers and learning-rate schedules
-================================
+======================================
 
 skmlp's stochastic solvers are scikit-learn's 'sgd' (with or without momentum,
 Nesterov's by default) and 'adam', plus 'adamw', 'rmsprop', 'adagrad' and

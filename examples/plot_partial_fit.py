@@ -1,7 +1,7 @@
 """
-=========================================
+=======================================
 Learning from a stream with partial_fit
-=========================================
+=======================================
 
 When the data do not fit in memory, or arrive over time, ``partial_fit``
 trains on one chunk at a time: each call runs one epoch over the chunk it is

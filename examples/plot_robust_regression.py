@@ -1,7 +1,7 @@
 """
-=======================================
+===========================================
 Robust regression: Huber and absolute error
-=======================================
+===========================================
 
 The squared error lets a few grossly wrong targets pull the fit towards them:
 a residual ten times larger weighs a hundred times more. ``MLPRegressor``'s
