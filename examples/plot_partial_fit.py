@@ -95,13 +95,12 @@ for n_epochs in (1, 5, 20):
 # ------------------
 # Left: ``loss_curve_`` has one entry per ``partial_fit`` call, the mean
 # training loss over that chunk, drawn by :class:`skmlp.LossCurveDisplay` (its
-# "epochs" are chunks here, and the best one marked is the chunk with the
-# lowest loss). Right: the held-out accuracy after each chunk, with the
+# "epochs" are chunks here). Right: the held-out accuracy after each chunk, with the
 # in-memory fits as horizontal lines; the dotted vertical lines separate the
 # passes.
 
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.2))
-LossCurveDisplay.from_estimator(clf, ax=ax_loss, name="stream")
+LossCurveDisplay.from_estimator(clf, ax=ax_loss, name="stream", mark_best=False)
 ax_loss.set_xlabel("chunk")
 samples_seen = chunk_size * np.arange(1, len(accuracy) + 1)
 ax_acc.plot(samples_seen, accuracy, marker=".", label="partial_fit, chunk by chunk")
