@@ -23,7 +23,7 @@ import numpy as np
 
 logger = logging.getLogger("skmlp")
 
-_checked = set()  # (kernel name, dtype) pairs already looked at
+_checked = set()  # (kernel, dtype) pairs already looked at
 _announced = set()  # dtypes whose compilation was announced
 _quiet = []  # non-empty while precompile runs: it says what it does itself
 
@@ -36,17 +36,17 @@ def _is_compiled(dispatcher, dtype):
     format): if it cannot be read, the answer is True, so that nothing is
     announced rather than something false.
     """
-    dtype = numba.from_dtype(dtype)
-    if any(sig[0].dtype == dtype for sig in dispatcher.overloads):
-        return True
     try:
+        dtype = numba.from_dtype(dtype)
+        if any(sig[0].dtype == dtype for sig in dispatcher.overloads):
+            return True
         cache = dispatcher._cache
         index = cache._cache_file._load_index()
         codegen = dispatcher.targetctx.codegen()
         return any(
             key[0][0].dtype == dtype and key == cache._index_key(key[0], codegen) for key in index
         )
-    except Exception:  # a Numba version whose cache internals differ
+    except Exception:  # a Numba version whose internals differ, or not a dispatcher
         return True
 
 
@@ -57,10 +57,10 @@ def announce(dtype, *dispatchers):
     a set look-up per kernel.
     """
     dtype = np.dtype(dtype)
-    pending = [d for d in dispatchers if (d.py_func.__name__, dtype) not in _checked]
+    pending = [d for d in dispatchers if (d, dtype) not in _checked]
     if not pending:
         return
-    _checked.update((d.py_func.__name__, dtype) for d in pending)
+    _checked.update((d, dtype) for d in pending)
     if _quiet or dtype in _announced or all(_is_compiled(d, dtype) for d in pending):
         return
     _announced.add(dtype)
