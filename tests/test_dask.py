@@ -280,3 +280,16 @@ def test_hyperband_search_or_its_known_failure(thread_client):
         pytest.skip("dask-ml issue 1016: HyperbandSearchCV fails with dask >= 2025.3 (%s)" % error)
     assert search.best_params_["alpha"] in (1e-5, 1e-3, 1e-1)
     assert search.best_estimator_.score(X_test, y_test) > 0.8
+
+
+def test_plain_import_does_not_import_dask():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, skmlp; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('dask', 'distributed', 'dask_ml')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
