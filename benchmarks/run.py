@@ -393,9 +393,11 @@ def w9(lib, quick, reps):
         fitted.fit(X, y)
         fit_rate = passes * n / (time.perf_counter() - start)
         stream_rate = passes * n / streamed
-        values[f"partial_fit, {size:,}-row chunks, samples/s / fit's"] = stream_rate / fit_rate
+        values[f"partial_fit, {size:,}-row chunks, samples/s / fit's (higher is better)"] = (
+            stream_rate / fit_rate
+        )
         if size == 10_000:
-            values["fit epochs, 1e6 samples/s"] = fit_rate / 1e6
+            values[f"fit, s per epoch of {n:,} rows"] = n / fit_rate
     # Per-call overhead on 1,000-row chunks: many calls, medians.
     calls = 30 if quick else 200
     X1, y1 = X[:1000], y[:1000]
@@ -425,7 +427,7 @@ TARGETS = {
     ("W5", "fresh process: import + default fit on digits, s"): [("max", 1.5)],
     ("W6", "W1 fit: memory the fit itself adds at its peak, MB"): [("sklearn", 1)],
     ("W7", "GridSearchCV(cv=3), 8 candidates, s"): [("sklearn", 3)],
-    ("W9", "partial_fit, 10,000-row chunks, samples/s / fit's"): [("min", 0.9)],
+    ("W9", "partial_fit, 10,000-row chunks, samples/s / fit's (higher is better)"): [("min", 0.9)],
     ("W9", "partial_fit overhead per call (1,000-row chunk minus a fit epoch), ms"): [("max", 0.2)],
 }
 
