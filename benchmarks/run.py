@@ -377,7 +377,7 @@ def w9(lib, quick, reps):
     from sklearn.datasets import make_classification
 
     Classifier = _estimators(lib)[0]
-    n, passes = (20_000, 1) if quick else (100_000, 2)
+    n, passes = (10_000, 1) if quick else (100_000, 2)
     X, y = make_classification(n, 100, n_informative=20, random_state=0)
     params = dict(hidden_layer_sizes=(64,), random_state=0)
     values = {}
