@@ -43,7 +43,10 @@ def kept(est, key, make):
     Only for arrays whose contents do not matter between calls (workspaces,
     checkpoint copies): the caller overwrites them before reading them.
     """
-    held = _KEPT.get(est)
+    try:
+        held = _KEPT.get(est)
+    except TypeError:  # a subclass that made its instances unhashable
+        return make()
     if held is None or held[0] != key:
         held = (key, make())
         _KEPT[est] = held
