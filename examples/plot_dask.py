@@ -7,11 +7,11 @@ skmlp estimators work where scikit-learn's do on a Dask cluster:
 
 * a hyper-parameter search runs its fits on the cluster's workers under
   ``joblib.parallel_backend("dask")``, with the same result as on one machine;
-* :class:`dask_ml.wrappers.Incremental` trains on a Dask array one block at a
+* ``dask_ml.wrappers.Incremental`` trains on a Dask array one block at a
   time through ``partial_fit``, so the data never has to fit in memory;
-* :class:`dask_ml.wrappers.ParallelPostFit` predicts block by block.
+* ``dask_ml.wrappers.ParallelPostFit`` predicts block by block.
 
-This example starts a :class:`distributed.LocalCluster` of its own (workers
+This example starts a ``distributed.LocalCluster`` of its own (workers
 are threads of this process here, to start fast; see the user guide for worker
 processes) and closes it at the end. On a real multi-machine cluster only the
 ``Client`` changes: ``Client("tcp://scheduler-address:8786")`` instead of
