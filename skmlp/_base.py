@@ -39,6 +39,18 @@ _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 _PREDICT_WORKSPACE = 1 << 22
 
 
+def _all_finite(a):
+    """Whether every value of float array ``a`` is finite, without an array of flags.
+
+    A finite sum means finite values (NaN and inf propagate); only when the
+    sum is not finite (a non-finite value, or finite values whose sum
+    overflows) are the values tested one by one.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = a.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(a).all())
+
+
 class BaseMultilayerPerceptron(BaseEstimator, ABC):
     """Base class for MLP classification and regression.
 
@@ -483,23 +495,28 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "_params")
 
-    def _validate_predict_input(self, X):
-        """``validate_data`` for prediction, with a fast path for plain float arrays.
+    def _is_plain_input(self, X):
+        """True for X that ``validate_data(reset=False)`` would return unchanged.
 
         A 2-D float32/float64 ndarray of the fitted width with only finite
         values, for a model fitted without feature names, passes every check
-        ``validate_data`` would make; anything else goes through it, so errors
-        and warnings are scikit-learn's own.
+        ``validate_data`` would make. Prediction and ``partial_fit`` skip it
+        for such X (it costs more than a small batch's forward pass); anything
+        else goes through it, so errors and warnings are scikit-learn's own.
         """
-        if (
+        return (
             type(X) is np.ndarray
             and X.ndim == 2
             and X.dtype.type in (np.float64, np.float32)
             and X.shape[0] > 0
             and X.shape[1] == self.n_features_in_
             and not hasattr(self, "feature_names_in_")
-            and np.isfinite(X).all()
-        ):
+            and _all_finite(X)
+        )
+
+    def _validate_predict_input(self, X):
+        """``validate_data`` for prediction, with a fast path for plain float arrays."""
+        if self._is_plain_input(X):
             return X
         return validate_data(
             self,

@@ -146,6 +146,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.class_weight = class_weight
 
     def _validate_input(self, X, y, incremental, reset):
+        if incremental and not reset and not self.warm_start and self._is_plain_input(X):
+            Y = self._plain_targets(y, X.shape[0])
+            if Y is not None:
+                return X, Y
         X, y = validate_data(
             self,
             X,
@@ -181,6 +185,36 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 )
         y = self._label_binarizer.transform(y)
         return X, y
+
+    def _plain_targets(self, y, n_samples):
+        """What ``_label_binarizer.transform(y)`` gives, for plain integer labels; else None.
+
+        The fast path of ``partial_fit`` for a chunk of single-output integer
+        labels (``validate_data``, ``unique_labels`` and the binarizer's own
+        checks cost more than a small chunk's epoch). None sends ``y`` through
+        the full validation, which raises scikit-learn's errors, such as for
+        labels not in ``classes_``.
+        """
+        classes = self.classes_
+        y_type = self._label_binarizer.y_type_
+        if not (
+            type(y) is np.ndarray
+            and y.ndim == 1
+            and y.shape[0] == n_samples
+            and y.dtype.kind in "iu"
+            and classes.dtype.kind in "iu"
+            and y_type in ("binary", "multiclass")
+        ):
+            return None
+        codes = np.searchsorted(classes, y)
+        np.minimum(codes, len(classes) - 1, out=codes)
+        if not np.array_equal(classes[codes], y):
+            return None
+        if y_type == "binary":
+            return codes.reshape(-1, 1)
+        Y = np.zeros((n_samples, len(classes)), dtype=codes.dtype)
+        Y[np.arange(n_samples), codes] = 1
+        return Y
 
     def _sample_class_weight(self, y, sample_weight):
         if self.class_weight is None:

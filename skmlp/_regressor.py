@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docstrings
-from ._base import BaseMultilayerPerceptron
+from ._base import BaseMultilayerPerceptron, _all_finite
 from ._rollback import unchanged_on_failure
 
 
@@ -175,23 +175,40 @@ default='squared_error'
         return self._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        plain = incremental and not reset and self._is_plain_input(X)
+        if not (plain and self._plain_targets(y, X.shape[0])):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                y_numeric=True,
+                dtype=(np.float64, np.float32),
+                reset=reset,
+            )
+            if y.ndim == 2 and y.shape[1] == 1:
+                y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for loss='poisson'."
             )
         return X, y
+
+    @staticmethod
+    def _plain_targets(y, n_samples):
+        """True for targets ``validate_data`` would pass through unchanged (``partial_fit``).
+
+        A 1-D float32/float64 ndarray of finite values, one per sample: the
+        fast path of ``partial_fit`` for plain chunks.
+        """
+        return (
+            type(y) is np.ndarray
+            and y.ndim == 1
+            and y.shape[0] == n_samples
+            and y.dtype.type in (np.float64, np.float32)
+            and _all_finite(y)
+        )
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

@@ -25,17 +25,23 @@ class Snapshot:
     Attributes are kept by reference (what a fit replaces is put back), list
     attributes are cut back to their length (what an epoch appends is
     removed), and the arrays named in ``arrays``, which training updates in
-    place, are copied.  ``random_state`` also keeps the generator's state.
+    place, are copied (into the arrays of ``into`` when given, to allocate
+    nothing).  ``random_state`` also keeps the generator's state.
     """
 
     __slots__ = ("attributes", "lengths", "contents", "rng", "rng_state")
 
-    def __init__(self, est, arrays=(), random_state=False):
+    def __init__(self, est, arrays=(), random_state=False, into=None):
         self.attributes = dict(vars(est))
         self.lengths = {
             name: len(value) for name, value in self.attributes.items() if isinstance(value, list)
         }
-        self.contents = {name: self.attributes[name].copy() for name in arrays}
+        if into is None:
+            self.contents = {name: self.attributes[name].copy() for name in arrays}
+        else:  # preallocated copies, one per name, of the arrays' shapes and dtypes
+            self.contents = {name: into[name] for name in arrays}
+            for name in arrays:
+                np.copyto(into[name], self.attributes[name])
         rng = self.attributes.get("_random_state") if random_state else None
         self.rng = rng if isinstance(rng, np.random.RandomState) else None
         self.rng_state = None if self.rng is None else self.rng.get_state()

@@ -27,6 +27,7 @@ from ._workspaces import (
     NO_DROPOUT,
     EngineInput,
     drop_pack,
+    kept,
     norm_pack,
     usable,
     workspaces,
@@ -165,16 +166,16 @@ class StochasticTrainer:
                     "sample size. It is going to be clipped"
                 )
             batch_size = int(np.clip(est.batch_size, 1, n_samples))
-        self.grads = np.zeros_like(est._params)
         self.spec = est._spec(dtype)
-        self.ws = workspaces(layout, batch_size, self.spec[0], dtype)
-        # Where each batch is gathered (X only when dense: CSR rows are read in place).
-        self.buffers = (
-            np.empty((0 if inp.sparse else batch_size, X.shape[1]), dtype=dtype),
-            np.empty((batch_size, est.n_outputs_), dtype=dtype),
-            np.empty(batch_size, dtype=dtype),
-            np.empty(batch_size, dtype=np.int64),
-        )
+        shapes = (batch_size, inp.sparse, self.spec[0])
+        if self.incremental:
+            # A stream of partial_fit calls: the same arrays for every chunk.
+            shape = (tuple(layout.units.tolist()), layout.batch_norm, est._optimizer_state.shape)
+            key = (*shape, dtype, *shapes)
+            scratch = kept(est, key, lambda: self._scratch(*shapes))
+        else:
+            scratch = self._scratch(*shapes)
+        self.grads, self.ws, self.buffers, self.backup = scratch
         self.order = np.arange(n_samples, dtype=np.int64)
         self.norm = norm_pack(layout, est._running, batch_size, training=True)
         self.drop = drop_pack(layout, dtype, batch_size, self.dropout_rates, inp, self.Y)
@@ -188,6 +189,23 @@ class StochasticTrainer:
             # integer random_state gives each call the same draws.
             self.drop[4][0] = est._random_state.randint(np.iinfo(np.int64).max)
 
+    def _scratch(self, batch_size, sparse, hidden):
+        """The arrays a call overwrites before reading: gradient, workspaces, checkpoint."""
+        est = self.est
+        layout, dtype = est._layout, est._params.dtype
+        grads = np.empty_like(est._params)  # backprop writes every entry
+        ws = workspaces(layout, batch_size, hidden, dtype)
+        # Where each batch is gathered (X only when dense: CSR rows are read in place).
+        buffers = (
+            np.empty((0 if sparse else batch_size, layout.units[0]), dtype=dtype),
+            np.empty((batch_size, layout.units[-1]), dtype=dtype),
+            np.empty(batch_size, dtype=dtype),
+            np.empty(batch_size, dtype=np.int64),
+        )
+        # The epoch checkpoint's copies of what an epoch updates in place.
+        backup = {name: np.empty_like(getattr(est, name)) for name in _EPOCH_ARRAYS}
+        return grads, ws, buffers, backup
+
     def _run(self):
         """The epochs: each undone if it diverges or is interrupted before it completes."""
         est = self.est
@@ -198,7 +216,7 @@ class StochasticTrainer:
             for _ in range(est.max_iter):
                 # What this epoch changes, to undo it if it diverges or is
                 # interrupted before its bookkeeping is complete.
-                checkpoint = Snapshot(est, _EPOCH_ARRAYS)
+                checkpoint = Snapshot(est, _EPOCH_ARRAYS, into=self.backup)
                 total, step = self._epoch()
                 # Diverged: a non-finite loss, or weights whose squared norm
                 # (the L2 term) overflows, which no input can be used with.

@@ -8,6 +8,8 @@ normalisation and dropout packs (``norm`` and ``drop``, see
 full batch (what L-BFGS and the gradient tests evaluate).
 """
 
+import weakref
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -25,6 +27,30 @@ NO_DROPOUT = {
     dtype: (_NO_KEYS, np.empty(0), data, _NO_KEYS, np.zeros(2, np.uint64))
     for dtype, data in NO_DATA.items()
 }
+
+
+# Scratch arrays kept from one ``partial_fit`` call to the next of the same
+# estimator (a stream calls it once per chunk), so that a call allocates (and
+# page-faults) nothing when the shapes did not change. They live here, not on
+# the estimator: they are never pickled, cloned, deep-copied or compared as
+# fitted state, and go away with the estimator.
+_KEPT = weakref.WeakKeyDictionary()
+
+
+def kept(est, key, make):
+    """``make()``, or what it returned for ``est`` on an earlier call with an equal ``key``.
+
+    Only for arrays whose contents do not matter between calls (workspaces,
+    checkpoint copies): the caller overwrites them before reading them.
+    """
+    try:
+        held = _KEPT.get(est)
+    except TypeError:  # a subclass that made its instances unhashable
+        return make()
+    if held is None or held[0] != key:
+        held = (key, make())
+        _KEPT[est] = held
+    return held[1]
 
 
 def usable(params):

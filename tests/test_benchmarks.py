@@ -20,12 +20,14 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     )
     table = out.read_text()
     rows = json.loads(out.with_suffix(".json").read_text())["rows"]
-    assert {row["workload"] for row in rows} == {"W1", "W2", "W3", "W4", "W5", "W6", "W7"}
+    assert {row["workload"] for row in rows} == {"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9"}
     for row in rows:
         assert row["values"]["skmlp"] > 0
         assert f"| {row['workload']} | {row['metric']} |" in table
         # skmlp-only rows: the GEMM floor, the cold compile, and dropout (PyTorch optional)
         skmlp_only = any(word in row["metric"] for word in ("floor", "cache", "dropout"))
+        if row["workload"] == "W9":  # sklearn streams through partial_fit as well
+            assert "sklearn" in row["values"]
         assert skmlp_only or "sklearn" in row["values"]
     assert "BLAS kernels:" in table
     # onnxruntime joins W4, and W4 only, when it is installed with skl2onnx.
@@ -33,3 +35,7 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     for row in rows:
         assert ("onnxruntime" in row["values"]) == (with_ort and row["workload"] == "W4")
     assert ("ONNX Runtime" in table) == with_ort
+    # W9's fractions of fit's throughput are fractions: positive, not absurdly large.
+    w9 = {row["metric"]: row["values"]["skmlp"] for row in rows if row["workload"] == "W9"}
+    assert len(w9) == 4
+    assert all(0 < v < 10 for m, v in w9.items() if "fit's" in m)

@@ -16,13 +16,16 @@ pytest.importorskip("matplotlib")
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.py"))
 #: Optional packages an example imports (its extra); without them it is skipped.
-REQUIRES = {"plot_onnx_export.py": ("skl2onnx", "onnxruntime")}
+REQUIRES = {
+    "plot_onnx_export.py": ("skl2onnx", "onnxruntime"),
+    "plot_dask.py": ("dask", "distributed", "dask_ml"),
+}
 
 
 def _skip_without_requirements(path):
     for module in REQUIRES.get(path.name, ()):
         if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{path.name} needs {module} (the onnx extra)")
+            pytest.skip(f"{path.name} needs {module} (an optional extra)")
 
 
 @functools.cache
@@ -314,3 +317,27 @@ def test_robust_regression_example_claims():
     assert huber["test_mae"] < 0.3
     assert huber["test_mae"] < 0.3 * squared["test_mae"]
     assert abs(absolute["test_bias"]) < huber["test_bias"] < 0.25
+
+
+def _value(stdout, prefix):
+    """The text after ``prefix`` on the line of the example's output that starts with it."""
+    line = next(line for line in stdout.splitlines() if line.startswith(prefix))
+    return line[len(prefix) :].strip()
+
+
+def test_dask_example_claims():
+    path = EXAMPLES_DIR / "plot_dask.py"
+    _skip_without_requirements(path)
+    result = _run(path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # The search on the cluster finds what the local search finds, with the same scores.
+    assert _value(out, "search: same best parameters as the local run:") == "True"
+    assert float(_value(out, "search: largest score difference from the local run:")) == 0.0
+    # Training out of core reaches the in-memory fit's accuracy within 0.02.
+    streamed = float(_value(out, "out-of-core test accuracy:"))
+    in_memory = float(_value(out, "in-memory test accuracy:"))
+    assert in_memory > 0.85
+    assert abs(streamed - in_memory) <= 0.02
+    # Block-by-block prediction equals in-memory prediction.
+    assert _value(out, "parallel predict equals in-memory predict:") == "True"

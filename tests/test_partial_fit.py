@@ -1,0 +1,99 @@
+"""partial_fit's fast path: plain chunks skip validate_data and reuse the call's arrays.
+
+Streams call ``partial_fit`` once per chunk, so a plain float array with
+integer labels (or float targets) is checked directly and the workspaces are
+kept between calls. Nothing may differ from the full path: not the trained
+weights, not the errors, not the fitted state.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_digits, make_regression
+
+from skmlp import MLPClassifier, MLPRegressor
+from skmlp._workspaces import _KEPT
+
+X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
+X_DIGITS = X_DIGITS / 16.0
+
+
+def _stream(est, X, y, chunk=100, **first):
+    for start in range(0, X.shape[0], chunk):
+        est.partial_fit(X[start : start + chunk], y[start : start + chunk], **first)
+        first = {}
+    return est
+
+
+@pytest.mark.parametrize("n_classes", [2, 10])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_plain_chunks_train_exactly_like_validated_ones(n_classes, dtype):
+    mask = Y_DIGITS < n_classes
+    X, y = X_DIGITS[mask][:600].astype(dtype), Y_DIGITS[mask][:600]
+    classes = np.arange(n_classes)
+    fast = _stream(MLPClassifier((16,), random_state=0), X, y, classes=classes)
+    # Labels as a list go through validate_data and the label binarizer: the full path.
+    slow = MLPClassifier((16,), random_state=0)
+    for start in range(0, X.shape[0], 100):
+        first = {"classes": classes} if start == 0 else {}
+        slow.partial_fit(X[start : start + 100], y[start : start + 100].tolist(), **first)
+    unsigned = _stream(MLPClassifier((16,), random_state=0), X, y.astype(np.uint8), classes=classes)
+    assert fast.coefs_[0].dtype == slow.coefs_[0].dtype == unsigned.coefs_[0].dtype == dtype
+    for other in (slow, unsigned):
+        for a, b in zip(fast.coefs_ + fast.intercepts_, other.coefs_ + other.intercepts_):
+            assert_array_equal(a, b)
+        assert fast.loss_curve_ == other.loss_curve_
+
+
+def test_plain_regression_chunks_train_exactly_like_validated_ones():
+    X, y = make_regression(600, 10, random_state=0)
+    y = y / y.std()
+    fast = _stream(MLPRegressor(hidden_layer_sizes=(16,), random_state=0), X, y)
+    slow = MLPRegressor(hidden_layer_sizes=(16,), random_state=0)
+    for start in range(0, 600, 100):
+        slow.partial_fit(X[start : start + 100], y[start : start + 100].tolist())
+    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
+        assert_array_equal(a, b)
+
+
+def test_plain_chunks_keep_validation_errors():
+    clf = MLPClassifier((8,), random_state=0).partial_fit(
+        X_DIGITS[:50], Y_DIGITS[:50] % 3, classes=[0, 1, 2]
+    )
+    with pytest.raises(ValueError, match="classes not in `self.classes_`"):
+        clf.partial_fit(X_DIGITS[:50], Y_DIGITS[:50])
+    bad = X_DIGITS[:50].copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.partial_fit(bad, Y_DIGITS[:50] % 3)
+    with pytest.raises(ValueError, match="features"):
+        clf.partial_fit(X_DIGITS[:50, :10], Y_DIGITS[:50] % 3)
+    reg = MLPRegressor(hidden_layer_sizes=(8,), random_state=0).partial_fit(
+        X_DIGITS[:50], Y_DIGITS[:50] * 1.0
+    )
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        reg.partial_fit(X_DIGITS[:50], np.full(50, np.inf))
+    # Finite values whose sum overflows are still accepted.
+    huge = np.full((50, X_DIGITS.shape[1]), np.finfo(np.float64).max / 10)
+    assert reg._is_plain_input(huge)
+
+
+def test_kept_workspaces_are_reused_and_not_part_of_the_model():
+    est = MLPClassifier((16,), random_state=0).partial_fit(
+        X_DIGITS[:200], Y_DIGITS[:200], classes=range(10)
+    )
+    keys = set(est.__getstate__())
+    kept = _KEPT[est]
+    est.partial_fit(X_DIGITS[200:400], Y_DIGITS[200:400])
+    assert _KEPT[est] is kept  # the same arrays for the next chunk
+    assert not any(value is kept[1] for value in vars(est).values())
+    assert set(est.__getstate__()) == keys  # nothing extra pickled
+    assert pickle.loads(pickle.dumps(est)) not in _KEPT
+    # Another batch size needs other workspaces.
+    est.set_params(batch_size=50).partial_fit(X_DIGITS[:200], Y_DIGITS[:200])
+    assert _KEPT[est] is not kept
+    # A plain fit keeps nothing beyond its call.
+    fitted = MLPClassifier((16,), max_iter=2, random_state=0).fit(X_DIGITS, Y_DIGITS)
+    assert fitted not in _KEPT
