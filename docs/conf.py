@@ -48,7 +48,7 @@ nitpicky = True
 # there is no intersphinx inventory to resolve them against; they render as
 # plain text. Only names outside skmlp belong here.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(sklearn|scipy|numpy|matplotlib|pandas)(\..*)?"),
+    (r"py:.*", r"(sklearn|scipy|numpy|matplotlib|pandas|skl2onnx|onnx|onnxruntime|pickle)(\..*)?"),
 ]
 
 # autodoc / autosummary: one page per public object, generated at build time.

@@ -23,7 +23,7 @@ What the graph computes, for every model skmlp can fit:
   bias), exactly the formula of prediction; dropout does nothing at
   inference and is absent;
 - the hidden activation of each layer comes from
-  :data:`skmlp._onnx_graph.HIDDEN_BUILDERS`, built from operators that ONNX
+  ``skmlp._onnx_graph.HIDDEN_BUILDERS``, built from operators that ONNX
   Runtime implements in float32 and float64 (gelu in float32 is the ``Gelu``
   operator, opset 20);
 - the output activation is ``out_activation_``; a classifier's probabilities
@@ -301,7 +301,7 @@ def register() -> None:
     """Register the converters with skl2onnx (done on import; calling again is harmless).
 
     Registers, for :class:`~skmlp.MLPClassifier` (alias
-    ``"SkmlpMLPClassifier"``, options :data:`CLASSIFIER_OPTIONS` and with them
+    ``"SkmlpMLPClassifier"``, options ``CLASSIFIER_OPTIONS`` and with them
     skl2onnx's classifier parser) and :class:`~skmlp.MLPRegressor` (alias
     ``"SkmlpMLPRegressor"``), a shape calculator and a converter.
 
