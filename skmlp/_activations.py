@@ -55,6 +55,7 @@ import math
 import numpy as np
 
 from ._jit import kernel, like, like_scalar
+from ._vecmath import exp, expm1_neg, log1p_unit
 
 IDENTITY = 0
 LOGISTIC = 1
@@ -133,7 +134,6 @@ def bias_activate(code, Z, b):
     """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
     n, m = Z.shape
     zero = like(Z, 0.0)
-    one = like(Z, 1.0)
     if code == SOFTMAX:
         for i in range(n):
             zmax = Z[i, 0] + b[0]
@@ -161,17 +161,11 @@ def bias_activate(code, Z, b):
     elif code == TANH:
         for i in range(n):
             for j in range(m):
-                Z[i, j] = np.tanh(Z[i, j] + b[j])
+                Z[i, j] = _tanh(Z[i, j] + b[j])
     elif code == LOGISTIC:
         for i in range(n):
             for j in range(m):
-                z = Z[i, j] + b[j]
-                # Two branches so that exp never overflows.
-                if z >= zero:
-                    Z[i, j] = one / (one + np.exp(-z))
-                else:
-                    e = np.exp(z)
-                    Z[i, j] = e / (one + e)
+                Z[i, j] = _logistic(Z[i, j] + b[j])
     elif code == EXP:
         for i in range(n):
             for j in range(m):
@@ -187,6 +181,23 @@ def bias_activate(code, Z, b):
         bias_activate_keep(code, Z, b, Z)
 
 
+@kernel(inline="always")
+def _tanh(z):
+    """tanh(z) = -m / (2 + m) with m = expm1(-2|z|), the sign of z: no cancellation near 0."""
+    zero = like_scalar(z, 0.0)
+    m = expm1_neg(like_scalar(z, -2.0) * abs(z))
+    t = -m / (like_scalar(z, 2.0) + m)
+    return t if z >= zero else -t
+
+
+@kernel(inline="always")
+def _logistic(z):
+    """logistic(z) from e = exp(-|z|), which never overflows: 1 / (1 + e) or e / (1 + e)."""
+    e = exp(-abs(z))
+    r = like_scalar(z, 1.0) / (like_scalar(z, 1.0) + e)
+    return r if z >= like_scalar(z, 0.0) else e * r
+
+
 # ------------------------------------------------------------------------
 # Activations computed from the pre-activation: one scalar kernel each,
 # f(z), or f'(z) when ``derivative`` (a constant at each call site).
@@ -196,9 +207,12 @@ def bias_activate(code, Z, b):
 def _elu(z, derivative):
     """elu (alpha = 1): z for z > 0, exp(z) - 1 otherwise."""
     zero = like_scalar(z, 0.0)
+    # Both sides are computed and one selected: no branch in the element loop.
     if derivative:
-        return like_scalar(z, 1.0) if z > zero else np.exp(z)
-    return z if z > zero else math.expm1(z)
+        e = exp(min(z, zero))
+        return like_scalar(z, 1.0) if z > zero else e
+    m = expm1_neg(z)
+    return z if z > zero else m
 
 
 @kernel(inline="always")
@@ -208,8 +222,10 @@ def _selu(z, derivative):
     scale = like_scalar(z, SELU_SCALE)
     scale_alpha = like_scalar(z, SELU_SCALE * SELU_ALPHA)
     if derivative:
-        return scale if z > zero else scale_alpha * np.exp(z)
-    return scale * z if z > zero else scale_alpha * math.expm1(z)
+        e = scale_alpha * exp(min(z, zero))
+        return scale if z > zero else e
+    m = scale_alpha * expm1_neg(z)
+    return scale * z if z > zero else m
 
 
 @kernel(inline="always")
@@ -240,20 +256,21 @@ def _silu(z, derivative):
     """
     zero = like_scalar(z, 0.0)
     one = like_scalar(z, 1.0)
-    e = np.exp(-abs(z))
+    e = exp(-abs(z))
     r = one / (one + e)
     er = e * r
     pos = z >= zero
     s = r if pos else er
     if derivative:
         # e == 0 only for |z| so large that f'(z) is 1 (z > 0) or 0 (z < 0)
-        # to working precision, its limits at +-inf.
+        # to working precision, its limits at +-inf (where z * c is NaN).
         c = er if pos else r
-        if e > zero:
-            return s + s * (z * c)
-        return one if pos else zero
+        d = s + s * (z * c)
+        limit = one if pos else zero
+        return d if e > zero else limit
     # s == 0 only far below zero, where the limit is 0 (z = -inf).
-    return z * s if s > zero else zero
+    v = z * s
+    return v if s > zero else zero
 
 
 @kernel(inline="always")
@@ -261,11 +278,11 @@ def _softplus(z, derivative):
     """softplus: log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)); f'(z) = logistic(z)."""
     zero = like_scalar(z, 0.0)
     one = like_scalar(z, 1.0)
-    e = np.exp(-abs(z))
+    e = exp(-abs(z))
     if derivative:
         r = one / (one + e)
         return r if z >= zero else e * r
-    return max(z, zero) + math.log1p(e)
+    return max(z, zero) + log1p_unit(e)
 
 
 @kernel(inline="always")
@@ -290,13 +307,10 @@ def _mish(z, derivative):
     one = like_scalar(z, 1.0)
     two = like_scalar(z, 2.0)
     pos = z >= zero
-    x = np.exp(-z if pos else like_scalar(z, 0.5) * z)
-    if x == zero:
-        # f(z) = z (1 for f') or 0 to working precision; also z = +-inf, where
-        # the products below would be inf * 0.
-        if derivative:
-            return one if pos else zero
-        return z if pos else zero
+    x = exp(-z if pos else like_scalar(z, 0.5) * z)
+    # x == 0: f(z) = z (1 for f') or 0 to working precision; also z = +-inf,
+    # where the products below are inf * 0 = NaN: the limit is selected.
+    underflow = x == zero
     e = x if pos else x * x
     k = one if pos else x
     p = one + two * e if pos else e + two
@@ -304,8 +318,12 @@ def _mish(z, derivative):
     r = p / q
     if derivative:
         c = (e if pos else one) / q
-        return ((r + z * (like_scalar(z, 4.0) * (one + e) * c * c)) * k) * k
-    return ((z * r) * k) * k
+        d = ((r + z * (like_scalar(z, 4.0) * (one + e) * c * c)) * k) * k
+        limit = one if pos else zero
+        return limit if underflow else d
+    v = ((z * r) * k) * k
+    limit = z if pos else zero
+    return limit if underflow else v
 
 
 @kernel(inline="always")
