@@ -50,12 +50,10 @@ Every kernel is finite for finite input whatever its size (no ``exp`` of a
 large positive number) and takes the limit at +-inf where it exists.
 """
 
-import math
-
 import numpy as np
 
 from ._jit import kernel, like, like_scalar
-from ._vecmath import exp, expm1_neg, log1p_unit
+from ._vecmath import exp, expm1_neg, log1p_unit, normal_tail
 
 IDENTITY = 0
 LOGISTIC = 1
@@ -99,7 +97,6 @@ LEAKY_SLOPE = 0.01
 #: SELU's constants (Klambauer et al., 2017); elu uses alpha = 1.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-_SQRT1_2 = 0.70710678118654752440084436210485  # 1 / sqrt(2)
 _INV_SQRT_2PI = 0.39894228040143267793994605993438  # 1 / sqrt(2 pi)
 
 #: Hidden activations whose backward pass needs the pre-activation: every
@@ -232,45 +229,58 @@ def _selu(z, derivative):
 def _gelu(z, derivative):
     """gelu: z * Phi(z); f'(z) = Phi(z) + z phi(z).
 
-    Phi(z) = erfc(-z / sqrt(2)) / 2, which unlike (1 + erf(z / sqrt(2))) / 2
-    keeps full relative precision for z << 0.
+    From the lower tail (``normal_tail``): ``Phi(-|z|) = g h h`` with
+    ``h = exp(-z**2 / 4)``, ``phi(z) = c h h`` (c = 1 / sqrt(2 pi)).  Below
+    zero f and f' are ``(z g) h h`` and ``(g + z c) h h``, normal numbers
+    wherever the result is (``h * h`` alone is subnormal first); above zero
+    ``Phi(z) = 1 - g h h >= 1/2``.  Selects, no branch.
     """
     zero = like_scalar(z, 0.0)
-    half = like_scalar(z, 0.5)
-    cdf = half * math.erfc(-z * like_scalar(z, _SQRT1_2))
+    one = like_scalar(z, 1.0)
+    g, h = normal_tail(abs(z))
+    neg = z < zero
+    cdf = (g * h) * h
+    cdf = cdf if neg else one - cdf
+    # h == 0: far from zero (also z = +-inf, where the products are NaN):
+    # f = z or 0, f' = 1 or 0 to working precision.
+    vanished = h == zero
     if derivative:
-        # z phi(z) -> 0 at +-inf.
-        pdf = like_scalar(z, _INV_SQRT_2PI) * np.exp(-half * z * z)
-        return cdf + z * pdf if pdf > zero else cdf
-    # cdf == 0 only far below zero, where the limit is 0 (z = -inf).
-    return z * cdf if cdf > zero else zero
+        c = like_scalar(z, _INV_SQRT_2PI)
+        low = ((g + z * c) * h) * h
+        high = cdf + z * ((c * h) * h)
+        d = low if neg else high
+        limit = zero if neg else one
+        return limit if vanished else d
+    v = ((z * g) * h) * h if neg else z * cdf
+    limit = zero if neg else z
+    return limit if vanished else v
 
 
 @kernel(inline="always")
 def _silu(z, derivative):
     """silu: z * s with s = logistic(z); f'(z) = s + z s (1 - s).
 
-    One exp of -|z| (never overflows) and no branch around it: with
-    e = exp(-|z|) and r = 1 / (1 + e), s = r and 1 - s = e r for z >= 0,
-    s = e r and 1 - s = r for z < 0.
+    From h = exp(-|z| / 2) (never overflows), e = h^2 = exp(-|z|) and
+    r = 1 / (1 + e): for z >= 0, s = r and 1 - s = e r; for z < 0, s = e r
+    and 1 - s = r, and f = ((z r) h) h, f' = ((1 + z r) r h) h keep their
+    precision where e alone is subnormal.  Selects, no branch.
     """
     zero = like_scalar(z, 0.0)
     one = like_scalar(z, 1.0)
-    e = exp(-abs(z))
+    h = exp(like_scalar(z, -0.5) * abs(z))
+    e = h * h
     r = one / (one + e)
-    er = e * r
     pos = z >= zero
-    s = r if pos else er
+    # h == 0 only for |z| so large that f(z) is z or 0 and f'(z) is 1 or 0
+    # to working precision, the limits at +-inf (where the products are NaN).
+    vanished = h == zero
     if derivative:
-        # e == 0 only for |z| so large that f'(z) is 1 (z > 0) or 0 (z < 0)
-        # to working precision, its limits at +-inf (where z * c is NaN).
-        c = er if pos else r
-        d = s + s * (z * c)
+        d = r + r * (z * (e * r)) if pos else (((one + z * r) * r) * h) * h
         limit = one if pos else zero
-        return d if e > zero else limit
-    # s == 0 only far below zero, where the limit is 0 (z = -inf).
-    v = z * s
-    return v if s > zero else zero
+        return limit if vanished else d
+    v = z * r if pos else ((z * r) * h) * h
+    limit = z if pos else zero
+    return limit if vanished else v
 
 
 @kernel(inline="always")
