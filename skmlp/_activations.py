@@ -48,6 +48,10 @@ tests/reference_activations.py; the user documentation lists the names in the
 
 Every kernel is finite for finite input whatever its size (no ``exp`` of a
 large positive number) and takes the limit at +-inf where it exists.
+
+The kernels call the elementary functions of :mod:`skmlp._vecmath` (plain
+arithmetic) rather than ``math``/``np`` ones (calls into the C library), and
+select rather than branch, so that each element loop compiles to SIMD code.
 """
 
 import numpy as np
