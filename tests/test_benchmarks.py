@@ -20,12 +20,15 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     )
     table = out.read_text()
     rows = json.loads(out.with_suffix(".json").read_text())["rows"]
-    assert {row["workload"] for row in rows} == {"W1", "W2", "W3", "W4", "W5", "W6", "W7"}
+    workloads = {"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"}
+    assert {row["workload"] for row in rows} == workloads
     for row in rows:
         assert row["values"]["skmlp"] > 0
         assert f"| {row['workload']} | {row['metric']} |" in table
-        # skmlp-only rows: the GEMM floor, the cold compile, and dropout (PyTorch optional)
+        # skmlp-only rows: the GEMM floor, the cold compile, dropout (PyTorch
+        # optional), and W9 (every activation, which only skmlp has)
         skmlp_only = any(word in row["metric"] for word in ("floor", "cache", "dropout"))
+        skmlp_only |= row["workload"] == "W9"
         assert skmlp_only or "sklearn" in row["values"]
     assert "BLAS kernels:" in table
     # onnxruntime joins W4, and W4 only, when it is installed with skl2onnx.
@@ -33,3 +36,6 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     for row in rows:
         assert ("onnxruntime" in row["values"]) == (with_ort and row["workload"] == "W4")
     assert ("ONNX Runtime" in table) == with_ort
+    # W8's modern configuration and W9's activations are reported against relu.
+    assert "/ relu epoch: skmlp" in table
+    assert "W9 4,000 x 40 float64: gelu, ms/epoch / relu epoch" in table
