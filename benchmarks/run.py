@@ -414,7 +414,109 @@ def w9(lib, quick, reps):
     return values
 
 
-WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7, "W9": w9}
+# The modern configuration of W8 and the shapes W8 and W10 time it at.
+MODERN = dict(
+    activation="gelu", batch_norm=True, dropout=0.2, solver="adamw", learning_rate="cosine"
+)
+SHAPES = {
+    # name: (rows, features, hidden_layer_sizes, batch_size)
+    "MNIST-shaped": (20000, 784, (256, 128), 64),
+    "4,000 x 40": (4000, 40, (512, 512), 200),
+}
+
+
+def _shape_data(shape, quick, dtype):
+    n, d, hidden, batch = SHAPES[shape]
+    n = min(n, 1000) if quick else n
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 10, n)
+    return (
+        rng.rand(n, d).astype(dtype),
+        y,
+        dict(W1_PARAMS, hidden_layer_sizes=hidden, batch_size=batch),
+    )
+
+
+def _torch_modern_epoch(X, y, hidden, batch, reps):
+    """Seconds per epoch of W8's modern configuration as a plain PyTorch loop."""
+    import torch
+
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    yt = torch.from_numpy(y.astype(np.int64))
+    units = [X.shape[1], *hidden, 10]
+    layers = []
+    for i, (a, b) in enumerate(zip(units[:-1], units[1:], strict=True)):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(units) - 2:
+            layers += [torch.nn.BatchNorm1d(b), torch.nn.GELU(), torch.nn.Dropout(0.2)]
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.AdamW(model.parameters(), lr=W1_PARAMS["learning_rate_init"])
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        perm = torch.randperm(Xt.shape[0])
+        for start in range(0, Xt.shape[0], batch):
+            idx = perm[start : start + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+        schedule.step()
+
+    epoch()  # warm-up
+    return _median_time(epoch, reps)
+
+
+def w8(lib, quick, reps):
+    """The modern configuration (gelu, batch_norm, dropout 0.2, adamw, cosine) against plain relu.
+
+    float32, adam for relu; ms per epoch at each of ``SHAPES``; PyTorch runs
+    the modern configuration with the same layers.
+    """
+    out = {}
+    for shape in SHAPES:
+        X, y, params = _shape_data(shape, quick, np.float32)
+        modern = f"{shape}: gelu + batch_norm + dropout 0.2 + adamw + cosine, ms/epoch"
+        if lib == "torch":
+            _, _, hidden, batch = SHAPES[shape]
+            out[modern] = 1e3 * _torch_modern_epoch(X, y, hidden, batch, reps)
+            continue
+        Classifier = _estimators(lib)[0]
+        params = dict(params, max_iter=2)
+        out[f"{shape}: relu, ms/epoch"] = 1e3 * _epoch_time(Classifier, params, X, y, reps)
+        if lib != "sklearn":
+            out[modern] = 1e3 * _epoch_time(Classifier, dict(params, **MODERN), X, y, reps)
+    return out
+
+
+def w10(lib, quick, reps):
+    """Every hidden activation's epoch at each of ``SHAPES``, float32 and float64 (skmlp only).
+
+    ms per epoch, adam; the table reports each one's ratio to relu's in the
+    same process (target: within 1.3x).
+    """
+    from skmlp._activations import HIDDEN_ACTIVATIONS
+
+    if lib not in ("skmlp", "baseline"):
+        return {}
+    out = {}
+    for shape in SHAPES:
+        for dtype in ("float32", "float64"):
+            X, y, params = _shape_data(shape, quick, dtype)
+            params = dict(params, max_iter=1 if shape == "MNIST-shaped" else 2)
+            for name in HIDDEN_ACTIVATIONS:
+                t = _epoch_time(_estimators(lib)[0], dict(params, activation=name), X, y, reps)
+                out[f"{shape} {dtype}: {name}, ms/epoch"] = 1e3 * t
+    return out
+
+
+WORKLOADS = {
+    "W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7, "W8": w8, "W9": w9,
+    "W10": w10,
+}  # fmt: skip
 #: Targets: (workload, metric) -> (other, r): other / skmlp >= r; ("max", v): skmlp <= v;
 #: ("min", v): skmlp >= v (W9's throughput fractions, where higher is better).
 TARGETS = {
@@ -429,7 +531,15 @@ TARGETS = {
     ("W7", "GridSearchCV(cv=3), 8 candidates, s"): [("sklearn", 3)],
     ("W9", "partial_fit, 10,000-row chunks, samples/s / fit's (higher is better)"): [("min", 0.9)],
     ("W9", "partial_fit overhead per call (1,000-row chunk minus a fit epoch), ms"): [("max", 0.2)],
+    **{
+        ("W8", f"{shape}: gelu + batch_norm + dropout 0.2 + adamw + cosine, ms/epoch"): [
+            ("torch", 2)
+        ]
+        for shape in SHAPES
+    },
 }
+#: Targets on an epoch relative to the plain relu epoch of the same run and process.
+OVER_RELU = {"W8": 1.5, "W10": 1.3}
 
 
 # ---------------------------------------------------------------- child process
@@ -496,12 +606,14 @@ def _libraries(args):
 
 
 #: Libraries measured in one workload only (the others run in every workload).
-_ONLY_IN = {"torch": "W1", "onnxruntime": "W4"}
+_ONLY_IN = {"torch": ("W1", "W8"), "onnxruntime": ("W4",)}
 
 
 def measure(workload, args):
     """``--pairs`` rounds of one fresh process per library, alternating."""
-    libs = [lib for lib in _libraries(args) if _ONLY_IN.get(lib, workload) == workload]
+    libs = [lib for lib in _libraries(args) if workload in _ONLY_IN.get(lib, (workload,))]
+    if workload == "W10":
+        libs = [lib for lib in libs if lib in ("skmlp", "baseline")]
     runs = {lib: [] for lib in libs}
     blas = {}
     for i in range(args.pairs):
@@ -543,6 +655,20 @@ def _add_derived(rows):
         floor = by_metric.get(("W1", f"{dtype} GEMM floor s/epoch"))
         if epoch and floor and "skmlp" in floor["values"]:
             epoch["floor"] = epoch["values"]["skmlp"] / floor["values"]["skmlp"]
+    for row in rows:
+        if row["workload"] not in OVER_RELU or row["metric"].split(": ")[-1].startswith("relu,"):
+            continue
+        shape = row["metric"].split(":")[0]
+        if row["workload"] == "W8":
+            relu = by_metric.get(("W8", f"{shape}: relu, ms/epoch"))
+        else:
+            relu = by_metric.get(("W10", f"{shape}: relu, ms/epoch"))
+        if relu:
+            row["over_relu"] = {
+                lib: row["values"][lib] / relu["values"][lib]
+                for lib in row["values"]
+                if lib in relu["values"]
+            }
     plain = by_metric.get(("W1", "float32 s/epoch"))
     options = by_metric.get(("W1", "float32 + dropout 0.2 + batch_norm, s/epoch"))
     if plain and options and "skmlp" in options["values"]:
@@ -627,6 +753,11 @@ def to_markdown(rows, meta):
         if "floor" in row:
             derived.append(f"- {row['metric']}: skmlp / GEMM floor of the same shapes = "
                            f"{row['floor']:.2f} (target <= 1.3)")  # fmt: skip
+        if row.get("over_relu"):
+            ratios = ", ".join(f"{lib} {r:.2f}" for lib, r in row["over_relu"].items())
+            limit = OVER_RELU[row["workload"]]
+            derived.append(f"- {row['workload']} {row['metric']} / relu epoch: {ratios} "
+                           f"(target <= {limit})")  # fmt: skip
         if "options_over_plain" in row:
             derived.append(f"- dropout + batch_norm epoch / plain epoch = "
                            f"{row['options_over_plain']:.2f} (target <= 1.5)")  # fmt: skip

@@ -48,13 +48,16 @@ tests/reference_activations.py; the user documentation lists the names in the
 
 Every kernel is finite for finite input whatever its size (no ``exp`` of a
 large positive number) and takes the limit at +-inf where it exists.
-"""
 
-import math
+The kernels call the elementary functions of :mod:`skmlp._vecmath` (plain
+arithmetic) rather than ``math``/``np`` ones (calls into the C library), and
+select rather than branch, so that each element loop compiles to SIMD code.
+"""
 
 import numpy as np
 
 from ._jit import kernel, like, like_scalar
+from ._vecmath import exp, expm1_neg, log1p_unit, normal_tail
 
 IDENTITY = 0
 LOGISTIC = 1
@@ -98,7 +101,6 @@ LEAKY_SLOPE = 0.01
 #: SELU's constants (Klambauer et al., 2017); elu uses alpha = 1.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-_SQRT1_2 = 0.70710678118654752440084436210485  # 1 / sqrt(2)
 _INV_SQRT_2PI = 0.39894228040143267793994605993438  # 1 / sqrt(2 pi)
 
 #: Hidden activations whose backward pass needs the pre-activation: every
@@ -133,7 +135,6 @@ def bias_activate(code, Z, b):
     """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
     n, m = Z.shape
     zero = like(Z, 0.0)
-    one = like(Z, 1.0)
     if code == SOFTMAX:
         for i in range(n):
             zmax = Z[i, 0] + b[0]
@@ -161,17 +162,11 @@ def bias_activate(code, Z, b):
     elif code == TANH:
         for i in range(n):
             for j in range(m):
-                Z[i, j] = np.tanh(Z[i, j] + b[j])
+                Z[i, j] = _tanh(Z[i, j] + b[j])
     elif code == LOGISTIC:
         for i in range(n):
             for j in range(m):
-                z = Z[i, j] + b[j]
-                # Two branches so that exp never overflows.
-                if z >= zero:
-                    Z[i, j] = one / (one + np.exp(-z))
-                else:
-                    e = np.exp(z)
-                    Z[i, j] = e / (one + e)
+                Z[i, j] = _logistic(Z[i, j] + b[j])
     elif code == EXP:
         for i in range(n):
             for j in range(m):
@@ -187,6 +182,23 @@ def bias_activate(code, Z, b):
         bias_activate_keep(code, Z, b, Z)
 
 
+@kernel(inline="always")
+def _tanh(z):
+    """tanh(z) = -m / (2 + m) with m = expm1(-2|z|), the sign of z: no cancellation near 0."""
+    zero = like_scalar(z, 0.0)
+    m = expm1_neg(like_scalar(z, -2.0) * abs(z))
+    t = -m / (like_scalar(z, 2.0) + m)
+    return t if z >= zero else -t
+
+
+@kernel(inline="always")
+def _logistic(z):
+    """logistic(z) from e = exp(-|z|), which never overflows: 1 / (1 + e) or e / (1 + e)."""
+    e = exp(-abs(z))
+    r = like_scalar(z, 1.0) / (like_scalar(z, 1.0) + e)
+    return r if z >= like_scalar(z, 0.0) else e * r
+
+
 # ------------------------------------------------------------------------
 # Activations computed from the pre-activation: one scalar kernel each,
 # f(z), or f'(z) when ``derivative`` (a constant at each call site).
@@ -196,9 +208,12 @@ def bias_activate(code, Z, b):
 def _elu(z, derivative):
     """elu (alpha = 1): z for z > 0, exp(z) - 1 otherwise."""
     zero = like_scalar(z, 0.0)
+    # Both sides are computed and one selected: no branch in the element loop.
     if derivative:
-        return like_scalar(z, 1.0) if z > zero else np.exp(z)
-    return z if z > zero else math.expm1(z)
+        e = exp(min(z, zero))
+        return like_scalar(z, 1.0) if z > zero else e
+    m = expm1_neg(z)
+    return z if z > zero else m
 
 
 @kernel(inline="always")
@@ -208,52 +223,68 @@ def _selu(z, derivative):
     scale = like_scalar(z, SELU_SCALE)
     scale_alpha = like_scalar(z, SELU_SCALE * SELU_ALPHA)
     if derivative:
-        return scale if z > zero else scale_alpha * np.exp(z)
-    return scale * z if z > zero else scale_alpha * math.expm1(z)
+        e = scale_alpha * exp(min(z, zero))
+        return scale if z > zero else e
+    m = scale_alpha * expm1_neg(z)
+    return scale * z if z > zero else m
 
 
 @kernel(inline="always")
 def _gelu(z, derivative):
     """gelu: z * Phi(z); f'(z) = Phi(z) + z phi(z).
 
-    Phi(z) = erfc(-z / sqrt(2)) / 2, which unlike (1 + erf(z / sqrt(2))) / 2
-    keeps full relative precision for z << 0.
+    From the lower tail (``normal_tail``): ``Phi(-|z|) = g h h`` with
+    ``h = exp(-z**2 / 4)``, ``phi(z) = c h h`` (c = 1 / sqrt(2 pi)).  Below
+    zero f and f' are ``(z g) h h`` and ``(g + z c) h h``, normal numbers
+    wherever the result is (``h * h`` alone is subnormal first); above zero
+    ``Phi(z) = 1 - g h h >= 1/2``.  Selects, no branch.
     """
     zero = like_scalar(z, 0.0)
-    half = like_scalar(z, 0.5)
-    cdf = half * math.erfc(-z * like_scalar(z, _SQRT1_2))
+    one = like_scalar(z, 1.0)
+    g, h = normal_tail(abs(z))
+    neg = z < zero
+    cdf = (g * h) * h
+    cdf = cdf if neg else one - cdf
+    # h == 0: far from zero (also z = +-inf, where the products are NaN):
+    # f = z or 0, f' = 1 or 0 to working precision.
+    vanished = h == zero
     if derivative:
-        # z phi(z) -> 0 at +-inf.
-        pdf = like_scalar(z, _INV_SQRT_2PI) * np.exp(-half * z * z)
-        return cdf + z * pdf if pdf > zero else cdf
-    # cdf == 0 only far below zero, where the limit is 0 (z = -inf).
-    return z * cdf if cdf > zero else zero
+        c = like_scalar(z, _INV_SQRT_2PI)
+        low = ((g + z * c) * h) * h
+        high = cdf + z * ((c * h) * h)
+        d = low if neg else high
+        limit = zero if neg else one
+        return limit if vanished else d
+    v = ((z * g) * h) * h if neg else z * cdf
+    limit = zero if neg else z
+    return limit if vanished else v
 
 
 @kernel(inline="always")
 def _silu(z, derivative):
     """silu: z * s with s = logistic(z); f'(z) = s + z s (1 - s).
 
-    One exp of -|z| (never overflows) and no branch around it: with
-    e = exp(-|z|) and r = 1 / (1 + e), s = r and 1 - s = e r for z >= 0,
-    s = e r and 1 - s = r for z < 0.
+    From h = exp(-|z| / 2) (never overflows), e = h^2 = exp(-|z|) and
+    r = 1 / (1 + e): for z >= 0, s = r and 1 - s = e r; for z < 0, s = e r
+    and 1 - s = r, and f = ((z r) h) h, f' = ((1 + z r) r h) h keep their
+    precision where e alone is subnormal.  Selects, no branch.
     """
     zero = like_scalar(z, 0.0)
     one = like_scalar(z, 1.0)
-    e = np.exp(-abs(z))
+    h = exp(like_scalar(z, -0.5) * abs(z))
+    e = h * h
     r = one / (one + e)
-    er = e * r
     pos = z >= zero
-    s = r if pos else er
+    # h == 0 only for |z| so large that f(z) is z or 0 and f'(z) is 1 or 0
+    # to working precision, the limits at +-inf (where the products are NaN).
+    vanished = h == zero
     if derivative:
-        # e == 0 only for |z| so large that f'(z) is 1 (z > 0) or 0 (z < 0)
-        # to working precision, its limits at +-inf.
-        c = er if pos else r
-        if e > zero:
-            return s + s * (z * c)
-        return one if pos else zero
-    # s == 0 only far below zero, where the limit is 0 (z = -inf).
-    return z * s if s > zero else zero
+        d = r + r * (z * (e * r)) if pos else (((one + z * r) * r) * h) * h
+        limit = one if pos else zero
+        return limit if vanished else d
+    v = z * r if pos else ((z * r) * h) * h
+    limit = z if pos else zero
+    return limit if vanished else v
 
 
 @kernel(inline="always")
@@ -261,11 +292,11 @@ def _softplus(z, derivative):
     """softplus: log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)); f'(z) = logistic(z)."""
     zero = like_scalar(z, 0.0)
     one = like_scalar(z, 1.0)
-    e = np.exp(-abs(z))
+    e = exp(-abs(z))
     if derivative:
         r = one / (one + e)
         return r if z >= zero else e * r
-    return max(z, zero) + math.log1p(e)
+    return max(z, zero) + log1p_unit(e)
 
 
 @kernel(inline="always")
@@ -290,13 +321,10 @@ def _mish(z, derivative):
     one = like_scalar(z, 1.0)
     two = like_scalar(z, 2.0)
     pos = z >= zero
-    x = np.exp(-z if pos else like_scalar(z, 0.5) * z)
-    if x == zero:
-        # f(z) = z (1 for f') or 0 to working precision; also z = +-inf, where
-        # the products below would be inf * 0.
-        if derivative:
-            return one if pos else zero
-        return z if pos else zero
+    x = exp(-z if pos else like_scalar(z, 0.5) * z)
+    # x == 0: f(z) = z (1 for f') or 0 to working precision; also z = +-inf,
+    # where the products below are inf * 0 = NaN: the limit is selected.
+    underflow = x == zero
     e = x if pos else x * x
     k = one if pos else x
     p = one + two * e if pos else e + two
@@ -304,8 +332,12 @@ def _mish(z, derivative):
     r = p / q
     if derivative:
         c = (e if pos else one) / q
-        return ((r + z * (like_scalar(z, 4.0) * (one + e) * c * c)) * k) * k
-    return ((z * r) * k) * k
+        d = ((r + z * (like_scalar(z, 4.0) * (one + e) * c * c)) * k) * k
+        limit = one if pos else zero
+        return limit if underflow else d
+    v = ((z * r) * k) * k
+    limit = z if pos else zero
+    return limit if underflow else v
 
 
 @kernel(inline="always")

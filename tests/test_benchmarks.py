@@ -20,14 +20,17 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     )
     table = out.read_text()
     rows = json.loads(out.with_suffix(".json").read_text())["rows"]
-    assert {row["workload"] for row in rows} == {"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9"}
+    workloads = {"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10"}
+    assert {row["workload"] for row in rows} == workloads
     for row in rows:
         assert row["values"]["skmlp"] > 0
         assert f"| {row['workload']} | {row['metric']} |" in table
-        # skmlp-only rows: the GEMM floor, the cold compile, and dropout (PyTorch optional)
+        # skmlp-only rows: the GEMM floor, the cold compile, dropout (PyTorch
+        # optional), and W9 (every activation, which only skmlp has)
         skmlp_only = any(word in row["metric"] for word in ("floor", "cache", "dropout"))
         if row["workload"] == "W9":  # sklearn streams through partial_fit as well
             assert "sklearn" in row["values"]
+        skmlp_only |= row["workload"] == "W10"
         assert skmlp_only or "sklearn" in row["values"]
     assert "BLAS kernels:" in table
     # onnxruntime joins W4, and W4 only, when it is installed with skl2onnx.
@@ -39,3 +42,6 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     w9 = {row["metric"]: row["values"]["skmlp"] for row in rows if row["workload"] == "W9"}
     assert len(w9) == 4
     assert all(0 < v < 10 for m, v in w9.items() if "fit's" in m)
+    # W8's modern configuration and W10's activations are reported against relu.
+    assert "/ relu epoch: skmlp" in table
+    assert "W10 4,000 x 40 float64: gelu, ms/epoch / relu epoch" in table
