@@ -22,6 +22,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._architecture import n_hidden_layers, resolved_sizes, validated_sizes
 from ._compile import announce
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
@@ -58,7 +59,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -265,23 +270,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 layout = Layout.from_units(self._layer_units, self._batch_normalized)
             self._set_parameters(self._params, layout)
             self._set_running(self._running)
+            if "hidden_layer_sizes_" not in state:  # pickled by skmlp 0.1.0
+                self.hidden_layer_sizes_ = tuple(int(u) for u in self._layer_units[1:-1])
 
     # ------------------------------------------------------------------
     # Initialisation
 
-    def _validated_hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        for size in sizes:
-            if (
-                isinstance(size, (bool, np.bool_))
-                or not isinstance(size, (Integral, np.integer))
-                or size <= 0
-            ):
-                raise ValueError("hidden_layer_sizes must be positive integers, got %s." % (sizes,))
-        return [int(s) for s in sizes]
+    def _validated_hidden_layer_sizes(self, n_features=None, n_outputs=None):
+        """The hidden widths; ``'auto'`` needs the data's ``n_features`` and ``n_outputs``."""
+        if n_features is None:
+            return validated_sizes(self.hidden_layer_sizes)
+        return resolved_sizes(self.hidden_layer_sizes, n_features, n_outputs)
 
     def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
@@ -390,8 +389,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     # Fitting
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden_layer_sizes = self._validated_hidden_layer_sizes()
-        dropout_rates = self._dropout_rates(len(hidden_layer_sizes))
+        n_hidden = n_hidden_layers(self.hidden_layer_sizes)
+        dropout_rates = self._dropout_rates(n_hidden)
         self._check_option_conflicts(dropout_rates)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -411,6 +410,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if not np.any(sample_weight > 0):
             raise ValueError("Sample weights must contain at least one non-zero number.")
 
+        hidden_layer_sizes = self._validated_hidden_layer_sizes(X.shape[1], y.shape[1])
         layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
         if not first_pass:
             previous = [int(u) for u in self._layout.units]
@@ -432,6 +432,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
         if first_pass:
             self._initialize(y, layer_units, dtype)
+            self.hidden_layer_sizes_ = tuple(hidden_layer_sizes)
         else:
             self._sync_params()
 

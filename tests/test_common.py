@@ -11,6 +11,8 @@ ESTIMATORS = [
     MLPRegressor(solver="lbfgs"),
     MLPClassifier(solver="sgd"),
     MLPRegressor(solver="sgd"),
+    MLPClassifier(hidden_layer_sizes="auto", solver="lbfgs"),
+    MLPRegressor(hidden_layer_sizes="auto", solver="lbfgs"),
 ]
 
 
