@@ -367,6 +367,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """Per-sample weights from ``class_weight`` (classifier only), or None."""
         return None
 
+    def _training_targets(self, Y):
+        """The targets the loss is minimised for (the classifier's label smoothing)."""
+        return Y
+
     def _loss_param(self, dtype):
         """The loss kernel's parameter: the probability clip of the log losses."""
         return float(np.finfo(dtype).eps)

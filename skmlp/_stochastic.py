@@ -154,7 +154,7 @@ class StochasticTrainer:
         layout = est._layout
         dtype = est._params.dtype
         self.inp = inp = EngineInput(X, dtype)
-        self.Y = np.ascontiguousarray(y)
+        self.Y = np.ascontiguousarray(est._training_targets(y))
         self.sw = np.ascontiguousarray(sample_weight)
         n_samples = inp.n_samples
         if est.batch_size == "auto":

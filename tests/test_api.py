@@ -94,7 +94,7 @@ def _proba_or_predict(est, X):
 # Options scikit-learn does not have: keyword-only, after all of its own.
 EXTRA_PARAMS = {
     MLPClassifier: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
-                    "dropout", "batch_norm", "class_weight"],
+                    "dropout", "batch_norm", "class_weight", "label_smoothing"],
     MLPRegressor: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
                    "dropout", "batch_norm", "huber_delta"],
 }  # fmt: skip

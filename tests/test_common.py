@@ -13,6 +13,7 @@ ESTIMATORS = [
     MLPRegressor(solver="sgd"),
     MLPClassifier(hidden_layer_sizes="auto", solver="lbfgs"),
     MLPRegressor(hidden_layer_sizes="auto", solver="lbfgs"),
+    MLPClassifier(label_smoothing=0.1),
 ]
 
 

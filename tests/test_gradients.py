@@ -456,3 +456,30 @@ def test_lbfgs_reported_loss_is_the_kernel_loss_at_the_solution():
     est.set_params(solver="lbfgs", max_iter=50).fit(X, y, sample_weight=sample_weight)
     kernel = KernelLoss(est, X, target_matrix(est, y), sample_weight)
     np.testing.assert_allclose(est.loss_, kernel.loss(est._params), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------
+# Label smoothing: the same kernels on soft targets
+
+
+@pytest.mark.parametrize(
+    "case", ["log_loss_multiclass", "binary_log_loss_binary", "binary_log_loss_multilabel"]
+)
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_label_smoothing_gradient_matches_finite_differences(case, input_kind):
+    X, y, sample_weight = make_problem(case, input_kind, "nonuniform")
+    est = make_estimator(case, (4, 3), "tanh").set_params(label_smoothing=0.2)
+    est.fit(X, y, sample_weight=sample_weight)
+    Y = est._training_targets(target_matrix(est, y))
+    assert 0.0 < Y.min() and Y.max() < 1.0  # soft targets, as training sees them
+    kernel = KernelLoss(est, X, Y, sample_weight)
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    assert np.max(np.abs(fd)) > 1e-2 * abs(value)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # Not vacuous: the gradient of the hard targets fails at the same point.
+    hard = KernelLoss(est, X, target_matrix(est, y), sample_weight)
+    assert not passes_gradient_check(hard.grad(params), fd, value)
