@@ -96,7 +96,7 @@ EXTRA_PARAMS = {
     MLPClassifier: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
                     "dropout", "batch_norm", "class_weight", "label_smoothing"],
     MLPRegressor: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
-                   "dropout", "batch_norm", "huber_delta"],
+                   "dropout", "batch_norm", "huber_delta", "quantile"],
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ ESTIMATORS = [
     MLPClassifier(hidden_layer_sizes="auto", solver="lbfgs"),
     MLPRegressor(hidden_layer_sizes="auto", solver="lbfgs"),
     MLPClassifier(label_smoothing=0.1),
+    MLPRegressor(loss="quantile", quantile=0.3),
 ]
 
 

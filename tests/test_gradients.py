@@ -483,3 +483,52 @@ def test_label_smoothing_gradient_matches_finite_differences(case, input_kind):
     # Not vacuous: the gradient of the hard targets fails at the same point.
     hard = KernelLoss(est, X, target_matrix(est, y), sample_weight)
     assert not passes_gradient_check(hard.grad(params), fd, value)
+
+
+# ----------------------------------------------------------------------
+# The pinball loss of quantile regression (kinked at a zero residual)
+
+
+@pytest.mark.parametrize("quantile", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_quantile_loss_gradient_matches_finite_differences(quantile, input_kind):
+    X, y, sample_weight = make_problem("squared_error_multioutput", input_kind, "nonuniform")
+    est = make_estimator("squared_error_multioutput", (4, 3), "tanh")
+    est.set_params(loss="quantile", quantile=quantile).fit(X, y, sample_weight=sample_weight)
+    # Targets whose residuals stay at least 0.1 from the kink at 0, of both
+    # signs, so that no finite difference straddles it.
+    P, _ = reference_forward(est._params, est._layout, X, "tanh", "identity")
+    rng = np.random.RandomState(1)
+    residual = rng.uniform(0.1, 1.0, P.shape) * np.where(rng.uniform(size=P.shape) < 0.5, -1, 1)
+    Y = np.ascontiguousarray(P - residual)
+    kernel = KernelLoss(est, X, Y, sample_weight)
+    assert kernel.batch.spec[3] == quantile  # the kernel gets the quantile
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # The value is the pinball loss: q u for u = y - p >= 0, (q - 1) u otherwise.
+    u = -residual
+    pinball = np.where(u >= 0, quantile * u, (quantile - 1) * u).sum(axis=1)
+    l2 = 0.5 * ALPHA * sum(np.sum(W**2) for W in est._layout.views(params)[0])
+    expected = (np.sum(sample_weight * pinball) + l2) / sample_weight.sum()
+    np.testing.assert_allclose(value, expected, rtol=1e-12)
+    # Not vacuous: another quantile's gradient fails at the same point.
+    other = KernelLoss(est.set_params(quantile=1 - quantile + 0.05), X, Y, sample_weight)
+    assert not passes_gradient_check(other.grad(params), fd, value)
+
+
+def test_quantile_loss_subgradient_at_a_zero_residual_is_zero():
+    from skmlp._losses import loss_and_delta
+
+    P = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -0.25]])
+    Y = np.array([[0.5, -2.0, 3.0], [3.0, 1.0, -0.75]])  # residuals 0, 1, -1 / 0, -1, 0.5
+    sw = np.array([1.0, 2.0])
+    D = np.full_like(P, np.nan)
+    q = 0.2
+    value = loss_and_delta(LOSSES["quantile"], P, Y, sw, q, D)
+    # Over-prediction costs (1 - q) per unit, under-prediction q.
+    np.testing.assert_allclose(value, 1 * (0.8 + 0.2) + 2 * (0.2 + 0.8 * 0.5), rtol=1e-15)
+    np.testing.assert_array_equal(D, [[0.0, 0.8, -0.2], [0.0, -0.4, 1.6]])
