@@ -22,7 +22,14 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from ._architecture import n_hidden_layers, resolved_sizes, validated_sizes
+from ._architecture import (
+    activation_codes,
+    hidden_activations,
+    init_activations,
+    n_hidden_layers,
+    resolved_sizes,
+    validated_sizes,
+)
 from ._compile import announce
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
@@ -64,7 +71,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), "array-like"],
         "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -301,8 +308,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         # Layer by layer, weights then biases: with the default scheme a
         # random_state gives scikit-learn's starting point.
         init = WEIGHT_INITS[self.weight_init]
-        for coef, intercept in zip(self.coefs_, self.intercepts_):
-            coef[...], intercept[...] = init(self._random_state, *coef.shape, self.activation)
+        names = self._hidden_activations(len(layer_units) - 2)
+        gains = init_activations(self.activation, names)
+        for coef, intercept, name in zip(self.coefs_, self.intercepts_, gains):
+            coef[...], intercept[...] = init(self._random_state, *coef.shape, name)
         # Batch norm starts as the identity: scale 1, running mean 0, variance 1.
         n_norm = layout.n_normalized
         flat[layout.n_params - n_norm :] = 1.0
@@ -379,12 +388,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """The ``spec`` pack of the kernels: the three codes and the loss parameter."""
         return (*self._codes(), self._loss_param(dtype))
 
+    def _hidden_activations(self, n_hidden):
+        """``activation`` as one name per hidden layer (ValueError naming both lengths)."""
+        return hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes)
+
     def _codes(self):
         loss = self.loss
         if loss == "log_loss" and self.out_activation_ == "logistic":
             loss = "binary_log_loss"
+        n_hidden = len(self._layout.units) - 2
         return (
-            HIDDEN_ACTIVATIONS[self.activation],
+            activation_codes(self._hidden_activations(n_hidden)),
             OUTPUT_ACTIVATIONS[self.out_activation_],
             LOSSES[loss],
         )
@@ -394,6 +408,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         n_hidden = n_hidden_layers(self.hidden_layer_sizes)
+        self._hidden_activations(n_hidden)
         dropout_rates = self._dropout_rates(n_hidden)
         self._check_option_conflicts(dropout_rates)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)

@@ -532,3 +532,36 @@ def test_quantile_loss_subgradient_at_a_zero_residual_is_zero():
     # Over-prediction costs (1 - q) per unit, under-prediction q.
     np.testing.assert_allclose(value, 1 * (0.8 + 0.2) + 2 * (0.2 + 0.8 * 0.5), rtol=1e-15)
     np.testing.assert_array_equal(D, [[0.0, 0.8, -0.2], [0.0, -0.4, 1.6]])
+
+
+# ----------------------------------------------------------------------
+# One activation per hidden layer
+
+
+@pytest.mark.parametrize(
+    "activations", [("tanh", "gelu", "logistic"), ("softplus", "silu", "mish")]
+)
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_per_layer_activations_gradient_matches_finite_differences(activations, input_kind):
+    # Smooth activations only, so that no kink needs avoiding; pre-activation
+    # ones and output-derivative ones mixed in one network.
+    case = "log_loss_multiclass"
+    X, y, sample_weight = make_problem(case, input_kind, "nonuniform")
+    est = make_estimator(case, (4, 3, 3), list(activations))
+    est.fit(X, y, sample_weight=sample_weight)
+    kernel = KernelLoss(est, X, target_matrix(est, y), sample_weight)
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # The loss is that of a NumPy forward pass with each layer's activation.
+    coefs, intercepts = est._layout.views(params)
+    A = X.toarray() if sp.issparse(X) else X
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = A @ W + b
+        A = activate(activations[i], Z) if i < len(activations) else activate("softmax", Z)
+    data_loss = LOSS_FUNCTIONS["log_loss"](kernel.Y, A, sample_weight)
+    l2 = 0.5 * ALPHA * sum(np.sum(W**2) for W in coefs) / sample_weight.sum()
+    np.testing.assert_allclose(value, data_loss + l2, rtol=1e-12)
