@@ -17,8 +17,13 @@ default=(100,)
         ``hidden_layer_sizes_``.
 
     activation : {{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
-'selu', 'gelu', 'silu', 'softplus', 'mish'}}, default='relu'
-        Activation function for the hidden layers.
+'selu', 'gelu', 'silu', 'softplus', 'mish'}} or list of them, default='relu'
+        Activation function for the hidden layers: one name for all of them,
+        or a list or tuple of names, one per hidden layer in order (its length
+        must be the number of hidden layers, else a ValueError names both).
+        With a list, each weight matrix is initialised with the gain of the
+        hidden layer it feeds and the output layer's with the last hidden
+        layer's.
 
         - 'identity', no-op activation, returns f(x) = x
         - 'logistic', the logistic sigmoid, returns f(x) = 1 / (1 + exp(-x))
