@@ -290,6 +290,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return resolved_sizes(self.hidden_layer_sizes, n_features, n_outputs)
 
     def _initialize(self, y, layer_units, dtype):
+        self.__dict__.pop("pruned_units_", None)  # set by skmlp.prune, for the pruned network
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
