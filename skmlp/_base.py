@@ -9,6 +9,7 @@ the forward pass of prediction. Training is delegated to the trainers of
 compiled kernels of :mod:`skmlp._engine`.
 """
 
+import inspect
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -270,6 +271,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 "here, or export it to ONNX there." % (type(self).__name__, original, __version__)
             )
         super().__setstate__(state)
+        # Parameters added after the model was pickled take their defaults,
+        # which give the behaviour the model was trained with.
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if name != "self" and name not in self.__dict__:
+                setattr(self, name, parameter.default)
         if "_params" in state:
             # Pickles of skmlp 0.1.0 hold the Layout itself instead of its units.
             layout = state.get("_layout")

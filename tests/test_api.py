@@ -171,7 +171,7 @@ def test_invalid_parameter_raises_invalid_parameter_error_at_fit(estimator_class
 
 def test_regressor_invalid_loss_raises_invalid_parameter_error():
     with pytest.raises(InvalidParameterError, match="'loss' parameter"):
-        MLPRegressor(loss="quantile").fit(X_REG, Y_REG)
+        MLPRegressor(loss="pinball").fit(X_REG, Y_REG)
 
 
 @pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
