@@ -132,22 +132,22 @@ def test_binary_smoothing_bounds_the_probabilities():
 
 def test_early_stopping_validates_on_the_true_labels(monkeypatch):
     seen = {"train": [], "validation": []}
-    run_epoch = skmlp._stochastic._engine.run_epoch
+    allocate = skmlp._stochastic.StochasticTrainer._allocate
     loss_and_delta = skmlp._stochastic.loss_and_delta
 
-    def spy_epoch(*args):
-        seen["train"].append(args[5][0].copy())  # train = (Y, sw, order)
-        return run_epoch(*args)
+    def spy_allocate(trainer, *args):
+        allocate(trainer, *args)
+        seen["train"].append(trainer.Y.copy())  # the targets every epoch trains on
 
     def spy_loss(code, P, Y, *rest):
         seen["validation"].append(Y.copy())
         return loss_and_delta(code, P, Y, *rest)
 
-    monkeypatch.setattr(skmlp._stochastic._engine, "run_epoch", spy_epoch)
+    monkeypatch.setattr(skmlp._stochastic.StochasticTrainer, "_allocate", spy_allocate)
     monkeypatch.setattr(skmlp._stochastic, "loss_and_delta", spy_loss)
     eps = 0.1
     est = fitted(Y_IRIS, eps, early_stopping=True, validation_fraction=0.2, max_iter=3)
-    assert len(seen["train"]) == len(seen["validation"]) == est.n_iter_ > 0
+    assert len(seen["train"]) == 1 and len(seen["validation"]) == est.n_iter_ > 0
     assert_allclose(np.unique(seen["train"][0]), [eps / 3, 1 - eps + eps / 3])
     assert_array_equal(np.unique(seen["validation"][0]), [0.0, 1.0])
     # The scores are accuracies of the true labels: multiples of 1 / 30.
