@@ -9,6 +9,7 @@ the forward pass of prediction. Training is delegated to the trainers of
 compiled kernels of :mod:`skmlp._engine`.
 """
 
+import inspect
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -22,6 +23,14 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._architecture import (
+    activation_codes,
+    hidden_activations,
+    init_activations,
+    n_hidden_layers,
+    resolved_sizes,
+    validated_sizes,
+)
 from ._compile import announce
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
@@ -58,8 +67,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), "array-like"],
         "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -258,6 +271,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 "here, or export it to ONNX there." % (type(self).__name__, original, __version__)
             )
         super().__setstate__(state)
+        # Parameters added after the model was pickled take their defaults,
+        # which give the behaviour the model was trained with.
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if name != "self" and name not in self.__dict__:
+                setattr(self, name, parameter.default)
         if "_params" in state:
             # Pickles of skmlp 0.1.0 hold the Layout itself instead of its units.
             layout = state.get("_layout")
@@ -265,25 +283,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 layout = Layout.from_units(self._layer_units, self._batch_normalized)
             self._set_parameters(self._params, layout)
             self._set_running(self._running)
+            if "hidden_layer_sizes_" not in state:  # pickled by skmlp 0.1.0
+                self.hidden_layer_sizes_ = tuple(int(u) for u in self._layer_units[1:-1])
 
     # ------------------------------------------------------------------
     # Initialisation
 
-    def _validated_hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        for size in sizes:
-            if (
-                isinstance(size, (bool, np.bool_))
-                or not isinstance(size, (Integral, np.integer))
-                or size <= 0
-            ):
-                raise ValueError("hidden_layer_sizes must be positive integers, got %s." % (sizes,))
-        return [int(s) for s in sizes]
+    def _validated_hidden_layer_sizes(self, n_features=None, n_outputs=None):
+        """The hidden widths; ``'auto'`` needs the data's ``n_features`` and ``n_outputs``."""
+        if n_features is None:
+            return validated_sizes(self.hidden_layer_sizes)
+        return resolved_sizes(self.hidden_layer_sizes, n_features, n_outputs)
 
     def _initialize(self, y, layer_units, dtype):
+        self.__dict__.pop("pruned_units_", None)  # set by skmlp.prune, for the pruned network
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
@@ -302,8 +315,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         # Layer by layer, weights then biases: with the default scheme a
         # random_state gives scikit-learn's starting point.
         init = WEIGHT_INITS[self.weight_init]
-        for coef, intercept in zip(self.coefs_, self.intercepts_):
-            coef[...], intercept[...] = init(self._random_state, *coef.shape, self.activation)
+        names = self._hidden_activations(len(layer_units) - 2)
+        gains = init_activations(self.activation, names)
+        for coef, intercept, name in zip(self.coefs_, self.intercepts_, gains):
+            coef[...], intercept[...] = init(self._random_state, *coef.shape, name)
         # Batch norm starts as the identity: scale 1, running mean 0, variance 1.
         n_norm = layout.n_normalized
         flat[layout.n_params - n_norm :] = 1.0
@@ -368,6 +383,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """Per-sample weights from ``class_weight`` (classifier only), or None."""
         return None
 
+    def _training_targets(self, Y):
+        """The targets the loss is minimised for (the classifier's label smoothing)."""
+        return Y
+
     def _loss_param(self, dtype):
         """The loss kernel's parameter: the probability clip of the log losses."""
         return float(np.finfo(dtype).eps)
@@ -376,12 +395,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """The ``spec`` pack of the kernels: the three codes and the loss parameter."""
         return (*self._codes(), self._loss_param(dtype))
 
+    def _hidden_activations(self, n_hidden):
+        """``activation`` as one name per hidden layer (ValueError naming both lengths)."""
+        return hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes)
+
     def _codes(self):
         loss = self.loss
         if loss == "log_loss" and self.out_activation_ == "logistic":
             loss = "binary_log_loss"
+        n_hidden = len(self._layout.units) - 2
         return (
-            HIDDEN_ACTIVATIONS[self.activation],
+            activation_codes(self._hidden_activations(n_hidden)),
             OUTPUT_ACTIVATIONS[self.out_activation_],
             LOSSES[loss],
         )
@@ -390,8 +414,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     # Fitting
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden_layer_sizes = self._validated_hidden_layer_sizes()
-        dropout_rates = self._dropout_rates(len(hidden_layer_sizes))
+        n_hidden = n_hidden_layers(self.hidden_layer_sizes)
+        self._hidden_activations(n_hidden)
+        dropout_rates = self._dropout_rates(n_hidden)
         self._check_option_conflicts(dropout_rates)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -411,6 +436,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if not np.any(sample_weight > 0):
             raise ValueError("Sample weights must contain at least one non-zero number.")
 
+        hidden_layer_sizes = self._validated_hidden_layer_sizes(X.shape[1], y.shape[1])
         layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
         if not first_pass:
             previous = [int(u) for u in self._layout.units]
@@ -432,6 +458,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
         if first_pass:
             self._initialize(y, layer_units, dtype)
+            self.hidden_layer_sizes_ = tuple(hidden_layer_sizes)
         else:
             self._sync_params()
 

@@ -1,17 +1,20 @@
 """The multi-layer perceptron classifier."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import column_or_1d
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docstrings
 from ._base import BaseMultilayerPerceptron
+from ._label_smoothing import smooth_targets
 from ._rollback import unchanged_on_failure
 
 
@@ -38,6 +41,19 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         its ``sample_weight``. Not for multilabel targets; with 'balanced',
         :meth:`partial_fit` is not available, as it does not see the whole
         data.
+
+    label_smoothing : float, default=0.0
+        Label smoothing ``eps`` in [0, 1): the network is trained on soft
+        targets. With a softmax output (multiclass) the true class gets
+        ``1 - eps + eps / n_classes`` and every other class ``eps /
+        n_classes``, as PyTorch's ``CrossEntropyLoss(label_smoothing=eps)``
+        and Keras; with the logistic outputs (binary and multilabel) each
+        0/1 target ``y`` becomes ``y * (1 - eps) + eps / 2``, Keras'
+        convention. ``loss_`` and ``loss_curve_`` are the loss of the
+        smoothed targets (so they no longer go to 0 on separable data). With
+        early stopping, the validation scores and ``validation_loss_curve_``
+        are computed on the true labels: they measure the predictions, not
+        the training objective. 0 gives scikit-learn's training.
 
     Attributes
     ----------
@@ -73,6 +89,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
         "class_weight": [None, StrOptions({"balanced"}), dict],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -109,6 +126,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         dropout=0.0,
         batch_norm=False,
         class_weight=None,
+        label_smoothing=0.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -144,6 +162,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             batch_norm=batch_norm,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+
+    def _training_targets(self, Y):
+        softmax = self.out_activation_ == "softmax"
+        return smooth_targets(Y, float(self.label_smoothing), softmax)
 
     def _validate_input(self, X, y, incremental, reset):
         if incremental and not reset and not self.warm_start and self._is_plain_input(X):

@@ -6,13 +6,24 @@ estimators' docstrings, so a parameter is documented once.
 """
 
 PARAMETERS = """
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), int or 'auto', \
+default=(100,)
         The ith element represents the number of neurons in the ith
         hidden layer. An empty tuple gives a network with no hidden layer.
+        'auto' gives one hidden layer of ``max(1, round((n_features_in_ +
+        n_outputs_) / 2))`` units, the mean of the input and output widths
+        (Python's ``round``: a half goes to the even neighbour), decided at
+        :meth:`fit` from the data; the fitted widths are
+        ``hidden_layer_sizes_``.
 
     activation : {{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
-'selu', 'gelu', 'silu', 'softplus', 'mish'}}, default='relu'
-        Activation function for the hidden layers.
+'selu', 'gelu', 'silu', 'softplus', 'mish'}} or list of them, default='relu'
+        Activation function for the hidden layers: one name for all of them,
+        or a list or tuple of names, one per hidden layer in order (its length
+        must be the number of hidden layers, else a ValueError names both).
+        With a list, each weight matrix is initialised with the gain of the
+        hidden layer it feeds and the output layer's with the last hidden
+        layer's.
 
         - 'identity', no-op activation, returns f(x) = x
         - 'logistic', the logistic sigmoid, returns f(x) = 1 / (1 + exp(-x))
@@ -283,6 +294,11 @@ ATTRIBUTES = """
 
     n_layers_ : int
         Number of layers.
+
+    hidden_layer_sizes_ : tuple of int
+        The width of each hidden layer of the fitted network: the widths
+        ``hidden_layer_sizes`` asks for, or the one decided from the data with
+        ``hidden_layer_sizes='auto'``.
 
     n_outputs_ : int
         Number of outputs.

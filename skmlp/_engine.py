@@ -8,8 +8,9 @@ dense share one specialisation: the unused representation is passed empty.
 Hidden activations whose derivative needs the pre-activation ``z``
 (``needs_preactivation``: elu and every code after it, see
 :mod:`skmlp._activations`) use a third workspace ``pres`` with the layout of
-``acts``: the forward pass writes each hidden layer's ``X @ W + b`` there and
-its activation into ``acts``, and the backward pass takes ``f'(z)`` from it.
+``acts``: the forward pass writes the ``X @ W + b`` of each hidden layer with
+such an activation there and its activation into ``acts``, and the backward
+pass takes ``f'(z)`` from it; the blocks of the other layers stay unused.
 For the other activations, and for prediction, ``pres`` is passed empty and
 never touched, so they run exactly as before (one specialisation per dtype
 serves both cases).
@@ -27,7 +28,9 @@ signature says what it uses and every call site is short:
 - ``ws = (acts, pres, deltas, act_offsets)``: the activation, pre-activation
   and delta workspaces and where each layer's block starts in them.
 - ``spec = (hidden, out_act, loss, loss_param)``: the integer codes of the
-  hidden and output activations and of the loss, and the loss's parameter.
+  hidden activations (an int64 array, one code per hidden layer, so that one
+  compiled specialisation serves every combination), of the output
+  activation and of the loss, and the loss's parameter.
 - ``opt = (solver, state, t, hyper, alpha)``: the optimizer's code, state,
   step count, hyper-parameter vector and penalty strength.
 
@@ -140,7 +143,7 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training):
     thresholds, drop_scales, masks, keys, rng = drop
     n = rows.shape[0]
     n_weights = units.shape[0] - 1
-    keep = pres.shape[0] > 0 and needs_preactivation(hidden)
+    have_pres = pres.shape[0] > 0
     n_norm = running.shape[0] // 2
     A = _block(acts, act_offsets, units, 1, n)
     for i in range(n_weights):
@@ -148,9 +151,11 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training):
         b = _intercept(params, layout, i)
         A = _block(acts, act_offsets, units, i + 1, n)
         hidden_layer = i < n_weights - 1
+        code = hidden[i] if hidden_layer else out_act
+        keep = have_pres and hidden_layer and needs_preactivation(code)
         normalized = hidden_layer and scale_offsets.shape[0] > 0
         # The input of the activation: the pre-activation block when it is kept.
-        P = _block(pres, act_offsets, units, i + 1, n) if keep and hidden_layer else A
+        P = _block(pres, act_offsets, units, i + 1, n) if keep else A
         # Where X @ W goes: the normalised-values block in batch-norm training.
         Z = _block(norms, act_offsets, units, i + 1, n) if normalized and training else P
         if i == 0:
@@ -172,12 +177,10 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training):
                 )
             else:
                 normalize_infer(P, scale, running_mean, running_var, bn_eps)
-        if not hidden_layer:
-            bias_activate(out_act, A, b)
-        elif keep:
-            bias_activate_keep(hidden, P, b, A)
+        if keep:
+            bias_activate_keep(code, P, b, A)
         else:
-            bias_activate(hidden, A, b)
+            bias_activate(code, A, b)
         if training and hidden_layer and thresholds.shape[0] > 0 and thresholds[i] > 0:
             M = _block(masks, act_offsets, units, i + 1, n)
             apply_dropout(A, M, thresholds[i], drop_scales[i], rng, keys, rows, i)
@@ -235,8 +238,8 @@ def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
     matrix, the column sums of delta for each bias, and the batch-norm scale
     gradients, without the L2 term and not yet divided by the weight sum.
     Returns the weighted data loss ``sum_i sw_i * loss_i``.  ``pres`` is the
-    pre-activation workspace (the size of ``acts``) when
-    ``needs_preactivation(hidden)``, else empty.
+    pre-activation workspace (the size of ``acts``) when a hidden layer's
+    activation ``needs_preactivation``, else empty.
     """
     units = layout[0]
     rows, Y, sw = batch
@@ -246,9 +249,9 @@ def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
     thresholds, drop_scales, masks, keys, rng = drop
     n = rows.shape[0]
     n_weights = units.shape[0] - 1
-    keep = needs_preactivation(hidden)
-    if keep and n_weights > 1 and pres.shape[0] < acts.shape[0]:
-        raise ValueError("this hidden activation needs a pre-activation workspace")
+    for k in range(hidden.shape[0]):
+        if needs_preactivation(hidden[k]) and pres.shape[0] < acts.shape[0]:
+            raise ValueError("this hidden activation needs a pre-activation workspace")
     n_norm = running.shape[0] // 2
     P = forward(params, layout, inp, batch, ws, spec, norm, drop, True)
     D = _block(deltas, act_offsets, units, n_weights, n)
@@ -280,10 +283,11 @@ def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
             if thresholds.shape[0] > 0 and thresholds[i - 1] > 0:
                 multiply_mask(D_prev, _block(masks, act_offsets, units, i, n))
                 a_scale = one / like(params, drop_scales[i - 1])
-            if keep:
-                multiply_derivative_pre(hidden, _block(pres, act_offsets, units, i, n), D_prev)
+            code = hidden[i - 1]
+            if needs_preactivation(code):
+                multiply_derivative_pre(code, _block(pres, act_offsets, units, i, n), D_prev)
             else:
-                multiply_derivative(hidden, _block(acts, act_offsets, units, i, n), D_prev, a_scale)
+                multiply_derivative(code, _block(acts, act_offsets, units, i, n), D_prev, a_scale)
     return value
 
 

@@ -42,7 +42,7 @@ class LbfgsTrainer:
         self.params = est._params
         self.grads = np.zeros_like(self.params)
         # No dropout or batch norm here: both conflict with lbfgs.
-        self.batch = Batch(est, X, y, sample_weight)
+        self.batch = Batch(est, X, est._training_targets(y), sample_weight)
         self.alpha = float(est.alpha)
         self.l1_ratio = float(est.l1_ratio)
         # The last accepted iterate: what the model keeps if the optimizer

@@ -4,7 +4,9 @@ The classic losses are paired with their canonical output activation (squared
 error with identity, Poisson deviance with exp, log loss with softmax or
 logistic), so their gradient with respect to the output pre-activation is
 ``prediction - target``.  The robust regression losses (absolute error, Huber)
-use the identity output; their gradient is the clipped residual.  Each loss
+and the pinball loss of quantile regression use the identity output; their
+gradient is the clipped (or, for the pinball loss, tilted) sign of the
+residual.  Each loss
 sums over outputs and averages over samples with the sample weights.
 """
 
@@ -18,6 +20,7 @@ LOG_LOSS = 2
 BINARY_LOG_LOSS = 3
 ABSOLUTE_ERROR = 4
 HUBER = 5
+QUANTILE = 6
 
 LOSSES = {
     "squared_error": SQUARED_ERROR,
@@ -26,6 +29,7 @@ LOSSES = {
     "binary_log_loss": BINARY_LOG_LOSS,
     "absolute_error": ABSOLUTE_ERROR,
     "huber": HUBER,
+    "quantile": QUANTILE,
 }
 
 
@@ -35,8 +39,11 @@ def loss_and_delta(code, P, Y, sw, param, D):
 
     ``D`` is the gradient with respect to the output pre-activation, times the
     sample weight.  ``param`` is the loss's own parameter: the probability clip
-    of the log losses, the threshold of the Huber loss.  The result is not yet
-    divided by the weight sum.
+    of the log losses, the threshold of the Huber loss, the quantile ``q`` of
+    the pinball loss ``q * (y - p)`` for ``y >= p`` and ``(1 - q) * (p - y)``
+    otherwise.  The result is not yet divided by the weight sum.  The
+    absolute error and the pinball loss take the subgradient 0 where the
+    residual is 0.
     """
     n, m = P.shape
     zero = like(P, 0.0)
@@ -51,6 +58,16 @@ def loss_and_delta(code, P, Y, sw, param, D):
             if code == ABSOLUTE_ERROR:
                 row += abs(r)
                 D[i, j] = w if r > zero else (-w if r < zero else zero)
+            elif code == QUANTILE:
+                q = like(P, param)
+                if r > zero:  # over-predicted: slope 1 - q
+                    row += (1.0 - param) * r
+                    D[i, j] = (like(P, 1.0) - q) * w
+                elif r < zero:  # under-predicted: slope -q
+                    row -= param * r
+                    D[i, j] = -q * w
+                else:
+                    D[i, j] = zero
             elif code == HUBER:
                 delta = like(P, param)
                 if abs(r) <= delta:

@@ -25,18 +25,31 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------
-    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber'}}, \
+    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber', 'quantile'}}, \
 default='squared_error'
         The loss function to use when training the weights: half the squared
         error; half the Poisson deviance with a log link (exp output
-        activation), which requires ``y >= 0``; the absolute error; or the
+        activation), which requires ``y >= 0``; the absolute error; the
         Huber loss (squared within ``huber_delta`` of the target, linear
-        beyond).
+        beyond); or the pinball loss of quantile regression, which makes
+        each output predict the ``quantile`` of its conditional
+        distribution.
 {_docstrings.PARAMETERS.format(stratified="", score_name="R2")}
 
     huber_delta : float, default=1.0
         Threshold of the Huber loss, in the units of ``y``. Only used when
         ``loss='huber'``.
+
+    quantile : float, default=0.5
+        The quantile ``q`` in (0, 1) predicted with ``loss='quantile'``, for
+        every output: the pinball loss of a residual ``u = y - prediction`` is
+        ``q * u`` for ``u >= 0`` and ``(q - 1) * u`` otherwise (0.5 gives half
+        the absolute error, the median), as in scikit-learn's
+        :class:`~sklearn.linear_model.QuantileRegressor`. :meth:`score` stays
+        R2, as for scikit-learn's quantile estimators; use
+        :func:`~sklearn.metrics.mean_pinball_loss` (or ``scoring`` with early
+        stopping) to measure quantile predictions. Only used when
+        ``loss='quantile'``.
 
     Attributes
     ----------{_docstrings.ATTRIBUTES.format(score="R2")}
@@ -68,8 +81,9 @@ default='squared_error'
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber", "quantile"})],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
@@ -107,6 +121,7 @@ default='squared_error'
         dropout=0.0,
         batch_norm=False,
         huber_delta=1.0,
+        quantile=0.5,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -142,10 +157,13 @@ default='squared_error'
             batch_norm=batch_norm,
         )
         self.huber_delta = huber_delta
+        self.quantile = quantile
 
     def _loss_param(self, dtype):
         if self.loss == "huber":
             return float(self.huber_delta)
+        if self.loss == "quantile":
+            return float(self.quantile)
         return super()._loss_param(dtype)
 
     def predict(self, X):

@@ -154,7 +154,7 @@ class StochasticTrainer:
         layout = est._layout
         dtype = est._params.dtype
         self.inp = inp = EngineInput(X, dtype)
-        self.Y = np.ascontiguousarray(y)
+        self.Y = np.ascontiguousarray(est._training_targets(y))
         self.sw = np.ascontiguousarray(sample_weight)
         n_samples = inp.n_samples
         if est.batch_size == "auto":
@@ -171,7 +171,8 @@ class StochasticTrainer:
         if self.incremental:
             # A stream of partial_fit calls: the same arrays for every chunk.
             shape = (tuple(layout.units.tolist()), layout.batch_norm, est._optimizer_state.shape)
-            key = (*shape, dtype, *shapes)
+            # The hidden codes are an array: compared as a tuple.
+            key = (*shape, dtype, batch_size, inp.sparse, tuple(self.spec[0].tolist()))
             scratch = kept(est, key, lambda: self._scratch(*shapes))
         else:
             scratch = self._scratch(*shapes)

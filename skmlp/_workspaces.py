@@ -62,11 +62,13 @@ def usable(params):
 def preactivation_workspace(layout, rows, hidden, dtype):
     """The pre-activation workspace of ``rows`` samples (layout of the activations).
 
-    Only activations whose derivative needs the pre-activation
-    (``PREACTIVATION_CODES``) and networks with a hidden layer use it; for the
-    others it is empty.
+    ``hidden`` is the hidden layers' activation code, or an array of one code
+    per hidden layer. Only networks with a hidden layer whose activation's
+    derivative needs the pre-activation (``PREACTIVATION_CODES``) use it; for
+    the others it is empty.
     """
-    used = hidden in PREACTIVATION_CODES and len(layout.units) > 2
+    needed = any(int(code) in PREACTIVATION_CODES for code in np.atleast_1d(hidden))
+    used = needed and len(layout.units) > 2
     return np.empty(layout.workspace_size(rows) if used else 0, dtype=dtype)
 
 

@@ -157,9 +157,11 @@ def hidden_activation(model, layer: int) -> str:
     Returns
     -------
     name : str
-        A key of ``skmlp._activations.HIDDEN_ACTIVATIONS``.
+        A key of ``skmlp._activations.HIDDEN_ACTIVATIONS``: ``activation``
+        itself, or its entry ``layer`` when it is a list of one name per
+        hidden layer.
     """
-    return model.activation
+    return model._hidden_activations(len(model.coefs_) - 1)[layer]
 
 
 def _layers(model):

@@ -94,9 +94,9 @@ def _proba_or_predict(est, X):
 # Options scikit-learn does not have: keyword-only, after all of its own.
 EXTRA_PARAMS = {
     MLPClassifier: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
-                    "dropout", "batch_norm", "class_weight"],
+                    "dropout", "batch_norm", "class_weight", "label_smoothing"],
     MLPRegressor: ["weight_init", "l1_ratio", "max_grad_norm", "warmup_fraction", "scoring",
-                   "dropout", "batch_norm", "huber_delta"],
+                   "dropout", "batch_norm", "huber_delta", "quantile"],
 }  # fmt: skip
 
 
@@ -171,7 +171,7 @@ def test_invalid_parameter_raises_invalid_parameter_error_at_fit(estimator_class
 
 def test_regressor_invalid_loss_raises_invalid_parameter_error():
     with pytest.raises(InvalidParameterError, match="'loss' parameter"):
-        MLPRegressor(loss="quantile").fit(X_REG, Y_REG)
+        MLPRegressor(loss="pinball").fit(X_REG, Y_REG)
 
 
 @pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])

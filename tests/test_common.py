@@ -11,6 +11,15 @@ ESTIMATORS = [
     MLPRegressor(solver="lbfgs"),
     MLPClassifier(solver="sgd"),
     MLPRegressor(solver="sgd"),
+    MLPClassifier(hidden_layer_sizes="auto", solver="lbfgs"),
+    MLPRegressor(hidden_layer_sizes="auto", solver="lbfgs"),
+    MLPClassifier(label_smoothing=0.1),
+    MLPRegressor(loss="quantile", quantile=0.3),
+    MLPClassifier(hidden_layer_sizes=(10, 5), activation=["tanh", "gelu"]),
+    MLPRegressor(hidden_layer_sizes=(10, 5), activation=("relu", "elu"), solver="lbfgs"),
+    MLPClassifier(
+        hidden_layer_sizes=(10, 5), activation=["mish", "relu"], batch_norm=True, dropout=0.1
+    ),
 ]
 
 

@@ -456,3 +456,112 @@ def test_lbfgs_reported_loss_is_the_kernel_loss_at_the_solution():
     est.set_params(solver="lbfgs", max_iter=50).fit(X, y, sample_weight=sample_weight)
     kernel = KernelLoss(est, X, target_matrix(est, y), sample_weight)
     np.testing.assert_allclose(est.loss_, kernel.loss(est._params), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------
+# Label smoothing: the same kernels on soft targets
+
+
+@pytest.mark.parametrize(
+    "case", ["log_loss_multiclass", "binary_log_loss_binary", "binary_log_loss_multilabel"]
+)
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_label_smoothing_gradient_matches_finite_differences(case, input_kind):
+    X, y, sample_weight = make_problem(case, input_kind, "nonuniform")
+    est = make_estimator(case, (4, 3), "tanh").set_params(label_smoothing=0.2)
+    est.fit(X, y, sample_weight=sample_weight)
+    Y = est._training_targets(target_matrix(est, y))
+    assert 0.0 < Y.min() and Y.max() < 1.0  # soft targets, as training sees them
+    kernel = KernelLoss(est, X, Y, sample_weight)
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    assert np.max(np.abs(fd)) > 1e-2 * abs(value)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # Not vacuous: the gradient of the hard targets fails at the same point.
+    hard = KernelLoss(est, X, target_matrix(est, y), sample_weight)
+    assert not passes_gradient_check(hard.grad(params), fd, value)
+
+
+# ----------------------------------------------------------------------
+# The pinball loss of quantile regression (kinked at a zero residual)
+
+
+@pytest.mark.parametrize("quantile", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_quantile_loss_gradient_matches_finite_differences(quantile, input_kind):
+    X, y, sample_weight = make_problem("squared_error_multioutput", input_kind, "nonuniform")
+    est = make_estimator("squared_error_multioutput", (4, 3), "tanh")
+    est.set_params(loss="quantile", quantile=quantile).fit(X, y, sample_weight=sample_weight)
+    # Targets whose residuals stay at least 0.1 from the kink at 0, of both
+    # signs, so that no finite difference straddles it.
+    P, _ = reference_forward(est._params, est._layout, X, "tanh", "identity")
+    rng = np.random.RandomState(1)
+    residual = rng.uniform(0.1, 1.0, P.shape) * np.where(rng.uniform(size=P.shape) < 0.5, -1, 1)
+    Y = np.ascontiguousarray(P - residual)
+    kernel = KernelLoss(est, X, Y, sample_weight)
+    assert kernel.batch.spec[3] == quantile  # the kernel gets the quantile
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # The value is the pinball loss: q u for u = y - p >= 0, (q - 1) u otherwise.
+    u = -residual
+    pinball = np.where(u >= 0, quantile * u, (quantile - 1) * u).sum(axis=1)
+    l2 = 0.5 * ALPHA * sum(np.sum(W**2) for W in est._layout.views(params)[0])
+    expected = (np.sum(sample_weight * pinball) + l2) / sample_weight.sum()
+    np.testing.assert_allclose(value, expected, rtol=1e-12)
+    # Not vacuous: another quantile's gradient fails at the same point.
+    other = KernelLoss(est.set_params(quantile=1 - quantile + 0.05), X, Y, sample_weight)
+    assert not passes_gradient_check(other.grad(params), fd, value)
+
+
+def test_quantile_loss_subgradient_at_a_zero_residual_is_zero():
+    from skmlp._losses import loss_and_delta
+
+    P = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -0.25]])
+    Y = np.array([[0.5, -2.0, 3.0], [3.0, 1.0, -0.75]])  # residuals 0, 1, -1 / 0, -1, 0.5
+    sw = np.array([1.0, 2.0])
+    D = np.full_like(P, np.nan)
+    q = 0.2
+    value = loss_and_delta(LOSSES["quantile"], P, Y, sw, q, D)
+    # Over-prediction costs (1 - q) per unit, under-prediction q.
+    np.testing.assert_allclose(value, 1 * (0.8 + 0.2) + 2 * (0.2 + 0.8 * 0.5), rtol=1e-15)
+    np.testing.assert_array_equal(D, [[0.0, 0.8, -0.2], [0.0, -0.4, 1.6]])
+
+
+# ----------------------------------------------------------------------
+# One activation per hidden layer
+
+
+@pytest.mark.parametrize(
+    "activations", [("tanh", "gelu", "logistic"), ("softplus", "silu", "mish")]
+)
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_per_layer_activations_gradient_matches_finite_differences(activations, input_kind):
+    # Smooth activations only, so that no kink needs avoiding; pre-activation
+    # ones and output-derivative ones mixed in one network.
+    case = "log_loss_multiclass"
+    X, y, sample_weight = make_problem(case, input_kind, "nonuniform")
+    est = make_estimator(case, (4, 3, 3), list(activations))
+    est.fit(X, y, sample_weight=sample_weight)
+    kernel = KernelLoss(est, X, target_matrix(est, y), sample_weight)
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # The loss is that of a NumPy forward pass with each layer's activation.
+    coefs, intercepts = est._layout.views(params)
+    A = X.toarray() if sp.issparse(X) else X
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = A @ W + b
+        A = activate(activations[i], Z) if i < len(activations) else activate("softmax", Z)
+    data_loss = LOSS_FUNCTIONS["log_loss"](kernel.Y, A, sample_weight)
+    l2 = 0.5 * ALPHA * sum(np.sum(W**2) for W in coefs) / sample_weight.sum()
+    np.testing.assert_allclose(value, data_loss + l2, rtol=1e-12)

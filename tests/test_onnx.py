@@ -241,3 +241,47 @@ def test_float64_gelu_is_accurate_to_double_precision():
 def test_importing_skmlp_does_not_import_onnx():
     code = "import sys, skmlp; sys.exit(any(m in sys.modules for m in ('skl2onnx', 'onnx')))"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "batch_norm"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_per_layer_activations_convert(dtype, batch_norm):
+    X = X_IRIS.astype(dtype)
+    extra = {"batch_norm": True, "dropout": 0.1} if batch_norm else {}
+    activation = ["gelu", "relu", "tanh"]
+    model = _fit(
+        MLPClassifier,
+        X,
+        NAMES[Y_IRIS],
+        hidden_layer_sizes=(5, 4, 3),
+        activation=activation,
+        **extra,
+    )
+    assert skmlp.onnx.hidden_activation(model, 1) == "relu"
+    label, proba = _run(model, X, options={"zipmap": False})
+    _assert_classifier_parity(model, X, label, proba)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "batch_norm"])
+def test_pruned_model_converts(batch_norm):
+    from skmlp import prune
+
+    X = X_IRIS.astype(np.float64)
+    model = _fit(MLPRegressor, X, X_RAW[:, :2], hidden_layer_sizes=(8, 6), batch_norm=batch_norm)
+    model.coefs_[0][:, [1, 4]] = 0.0  # constant units
+    model.coefs_[2][[0], :] = 0.0  # a silent unit
+    pruned = prune(model, X)
+    assert sum(pruned.pruned_units_) >= 3
+    (values,) = _run(pruned, X)
+    assert_allclose(values, pruned.predict(X), rtol=0, atol=TOLERANCE[np.float64])
+    assert_allclose(values, model.predict(X), rtol=0, atol=TOLERANCE[np.float64])
+
+
+def test_quantile_and_label_smoothing_models_convert():
+    X = X_IRIS.astype(np.float64)
+    regressor = _fit(MLPRegressor, X, X_RAW[:, 0], loss="quantile", quantile=0.9)
+    (values,) = _run(regressor, X)
+    assert_allclose(values.ravel(), regressor.predict(X), rtol=0, atol=TOLERANCE[np.float64])
+    classifier = _fit(MLPClassifier, X, Y_IRIS, label_smoothing=0.1, hidden_layer_sizes="auto")
+    label, proba = _run(classifier, X, options={"zipmap": False})
+    _assert_classifier_parity(classifier, X, label, proba)

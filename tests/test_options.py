@@ -1186,6 +1186,9 @@ NEW_PARAMETER_VALUES = [
     (MLPRegressor, "loss", "absolute_error"),
     (MLPRegressor, "loss", "huber"),
     (MLPRegressor, "huber_delta", 0.1),
+    (MLPRegressor, "loss", "quantile"),
+    (MLPRegressor, "quantile", 0.2),
+    (MLPClassifier, "label_smoothing", 0.1),
     (MLPRegressor, "l1_ratio", 1.0),
     (MLPRegressor, "weight_init", "he_normal"),
     (MLPRegressor, "max_grad_norm", 0.05),
@@ -1210,6 +1213,8 @@ def test_new_parameter_set_params_and_clone_round_trip(Estimator, name, value):
         base["early_stopping"] = True
     if name == "huber_delta":
         base["loss"] = "huber"
+    if name == "quantile":
+        base["loss"] = "quantile"
     est = Estimator(**base)
     assert est.get_params()[name] != value
     assert est.set_params(**{name: value}) is est
@@ -1247,6 +1252,6 @@ def test_new_parameter_values_are_validated():
             MLPClassifier(max_iter=2, **params).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for params in (dict(loss="quantile"), dict(loss="huber", huber_delta=0.0)):
+        for params in (dict(loss="pinball"), dict(loss="huber", huber_delta=0.0)):
             with pytest.raises(ValueError):
                 MLPRegressor(max_iter=2, **params).fit(*diabetes())

@@ -201,3 +201,13 @@ def test_pickles_of_releases_load_and_predict_the_same(path):
 def test_the_current_release_has_its_pickles():
     # Run tests/data/make_release_pickles.py when the version changes.
     assert Path(__file__).with_name("data").joinpath("skmlp_%s.pkl" % skmlp.__version__).exists()
+
+
+def test_a_version_0_1_0_pickle_gets_the_newer_parameters_defaults():
+    for model in _load_v1()["models"].values():
+        params = model.get_params()
+        if isinstance(model, MLPClassifier):
+            assert params["label_smoothing"] == 0.0
+        else:
+            assert params["quantile"] == 0.5
+        assert model.hidden_layer_sizes_ == tuple(c.shape[1] for c in model.coefs_[:-1])
