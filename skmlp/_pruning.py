@@ -83,7 +83,7 @@ def prune(estimator, X=None, *, tol=0.0):
         ``pruned_units_`` (tuple of int, one per hidden layer) counts the
         units this call removed from each hidden layer. It predicts,
         pickles, and continues training with ``warm_start=True`` (a new
-        optimizer, as every warm-started fit) or :meth:`partial_fit` (which
+        optimizer, as every warm-started fit) or ``partial_fit`` (which
         continues the optimizer: its state, such as Adam's moments, is kept
         for every remaining parameter).
 
