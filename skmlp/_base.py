@@ -21,6 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._callbacks import CallbackSupportMixin, fit_tasks
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
 from ._lbfgs import LbfgsTrainer
@@ -36,7 +37,7 @@ _STOCHASTIC_SOLVERS = tuple(SOLVERS)
 _PREDICT_WORKSPACE = 1 << 22
 
 
-class BaseMultilayerPerceptron(BaseEstimator, ABC):
+class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class for MLP classification and regression.
 
     Warning: This class should not be used directly. Use derived classes instead.
@@ -355,6 +356,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     # Fitting
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        given = (X, y, sample_weight)  # what callbacks see
         hidden_layer_sizes = self._validated_hidden_layer_sizes()
         dropout_rates = self._dropout_rates(len(hidden_layer_sizes))
         self._check_option_conflicts(dropout_rates)
@@ -400,14 +402,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         else:
             self._sync_params()
 
-        try:
-            if self.solver in _STOCHASTIC_SOLVERS:
-                StochasticTrainer(self, incremental, dropout_rates).fit(X, y, sample_weight)
-            else:
-                LbfgsTrainer(self, X, y, sample_weight).fit()
-        except NothingTrained as stopped:
-            stopped.keep_previous = not first_pass
-            raise
+        with fit_tasks(self, incremental, *given) as tasks:
+            try:
+                if self.solver in _STOCHASTIC_SOLVERS:
+                    trainer = StochasticTrainer(self, incremental, dropout_rates, tasks)
+                    trainer.fit(X, y, sample_weight)
+                else:
+                    LbfgsTrainer(self, X, y, sample_weight, tasks).fit()
+            except NothingTrained as stopped:
+                stopped.keep_previous = not first_pass
+                raise
 
         if not np.isfinite(self._params).all():
             raise ValueError(NON_FINITE_WEIGHTS)

@@ -19,6 +19,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 
 from . import _engine
+from ._callbacks import model_attributes
 from ._losses import loss_and_delta
 from ._optimizers import LR, SOLVERS, STATE_ROWS, hyperparameters
 from ._progress import progress_bar
@@ -85,12 +86,16 @@ class _Validation:
 
 
 class StochasticTrainer:
-    """One call of ``fit`` (``incremental=False``) or ``partial_fit`` on ``est``."""
+    """One call of ``fit`` (``incremental=False``) or ``partial_fit`` on ``est``.
 
-    def __init__(self, est, incremental, dropout_rates):
+    ``tasks`` are the call's callback tasks (:mod:`skmlp._callbacks`), or None.
+    """
+
+    def __init__(self, est, incremental, dropout_rates, tasks=None):
         self.est = est
         self.incremental = incremental
         self.dropout_rates = dropout_rates
+        self.tasks = tasks
         self.val = None
         self.progress = None
 
@@ -124,10 +129,13 @@ class StochasticTrainer:
             stratify = est.classes_.take(y[:, 0].astype(np.intp))
         elif y_type == "multiclass":
             stratify = est.classes_.take(y.argmax(axis=1))
-        X_train, X_val, y_train, y_val, sw_train, sw_val = train_test_split(
+        # The rows' numbers ride along (the split is the same): callbacks
+        # see the training rows of the data as given.
+        X_train, X_val, y_train, y_val, sw_train, sw_val, rows, _ = train_test_split(
             X,
             y,
             sample_weight,
+            np.arange(X.shape[0]),
             random_state=est._random_state,
             test_size=est.validation_fraction,
             stratify=stratify,
@@ -145,6 +153,8 @@ class StochasticTrainer:
         elif est.n_outputs_ == 1:
             y_val = y_val.ravel()
         self.val = _Validation(X_val, y_val, Y_val, sw_val)
+        if self.tasks is not None:
+            self.tasks.train_on(rows)
         return X_train, y_train, sw_train
 
     def _allocate(self, X, y, sample_weight):
@@ -190,7 +200,7 @@ class StochasticTrainer:
 
     def _run(self):
         """The epochs: each undone if it diverges or is interrupted before it completes."""
-        est = self.est
+        est, tasks = self.est, self.tasks
         checkpoint = None
         self.progress = None if self.incremental else progress_bar(est.verbose, est.max_iter)
         try:
@@ -199,6 +209,8 @@ class StochasticTrainer:
                 # What this epoch changes, to undo it if it diverges or is
                 # interrupted before its bookkeeping is complete.
                 checkpoint = Snapshot(est, _EPOCH_ARRAYS)
+                if tasks is not None:
+                    tasks.begin(lambda: model_attributes(est))
                 total, step = self._epoch()
                 # Diverged: a non-finite loss, or weights whose squared norm
                 # (the L2 term) overflows, which no input can be used with.
@@ -209,6 +221,8 @@ class StochasticTrainer:
                     break
                 stop = self._complete_epoch(total, step)
                 checkpoint = None  # the epoch is complete
+                if tasks is not None and tasks.end(lambda: model_attributes(est)):
+                    stop = self._stopped_by_callback()
                 if stop or self.incremental:
                     break
                 if est.n_iter_ == est.max_iter:
@@ -231,6 +245,13 @@ class StochasticTrainer:
         finally:
             if self.progress is not None:
                 self.progress.close()
+
+    def _stopped_by_callback(self):
+        """A callback asked to stop after this epoch: stop as early stopping does."""
+        if self.est.verbose:
+            say = print if self.progress is None else self.progress.write
+            say("A callback asked to stop after epoch %d. Stopping." % self.est.n_iter_)
+        return True
 
     def _diverged(self):
         """After an epoch that diverged was undone: raise if it was the call's first."""

@@ -1063,3 +1063,21 @@ def test_grid_search_cv(estimator_class):
     assert best.alpha == search.best_params_["alpha"]
     assert best.coefs_[0].shape[1] == search.best_params_["hidden_layer_sizes"][0]
     assert search.predict(X).shape == y.shape
+
+
+def test_set_callbacks_exists_exactly_when_scikit_learn_has_callbacks():
+    # sklearn.callback is new in scikit-learn 1.9; older versions keep working.
+    try:
+        import sklearn.callback  # noqa: F401
+    except ImportError:
+        has_callbacks = False
+    else:
+        has_callbacks = True
+    for estimator_class in (MLPClassifier, MLPRegressor):
+        assert hasattr(estimator_class(), "set_callbacks") == has_callbacks
+        X, y = data_for(estimator_class)
+        est = small(estimator_class, max_iter=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+        assert est.n_iter_ == 3
