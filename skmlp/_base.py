@@ -29,6 +29,7 @@ from ._losses import LOSSES
 from ._optimizers import SOLVERS
 from ._rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
 from ._stochastic import StochasticTrainer
+from ._validation_set import given_validation_set
 from ._workspaces import NO_DROPOUT, EngineInput, norm_pack
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
@@ -355,7 +356,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Fitting
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation=(None, None, None)):
         given = (X, y, sample_weight)  # what callbacks see
         hidden_layer_sizes = self._validated_hidden_layer_sizes()
         dropout_rates = self._dropout_rates(len(hidden_layer_sizes))
@@ -395,6 +396,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                     "warm_start=True or partial_fit." % (self.batch_norm, not self.batch_norm)
                 )
         self.n_outputs_ = y.shape[1]
+        validation = given_validation_set(self, *validation, dtype)
         self._random_state = check_random_state(self.random_state)
 
         if first_pass:
@@ -406,7 +408,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             try:
                 if self.solver in _STOCHASTIC_SOLVERS:
                     trainer = StochasticTrainer(self, incremental, dropout_rates, tasks)
-                    trainer.fit(X, y, sample_weight)
+                    trainer.fit(X, y, sample_weight, validation)
                 else:
                     LbfgsTrainer(self, X, y, sample_weight, tasks).fit()
             except NothingTrained as stopped:
@@ -419,7 +421,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_failure
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -435,12 +437,34 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             Non-negative sample weights. Each minibatch's loss is the weighted
             mean over its samples.
 
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set for early stopping, used instead of setting
+            ``validation_fraction`` of the training data aside: the validation
+            scores (``validation_scores_``) and losses
+            (``validation_loss_curve_``) are computed on it, and all of X is
+            trained on. Checked like X (features, their names, finite values).
+            Requires ``early_stopping=True`` and a stochastic solver, and
+            ``y_val``. In a :class:`~sklearn.pipeline.Pipeline`, ``X_val`` can
+            be transformed the same way as X with
+            ``Pipeline(..., transform_input=["X_val"])`` (metadata routing:
+            request it with ``set_fit_request(X_val=True, y_val=True)``).
+
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            The targets of ``X_val``: class labels seen in y, or real numbers
+            with as many outputs as y.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Non-negative weights of the validation samples, used by the
+            validation score and loss (``class_weight`` is not applied to
+            them). Ignored without ``X_val`` and ``y_val``.
+
         Returns
         -------
         self : object
             Returns a trained MLP model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

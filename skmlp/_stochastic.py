@@ -77,7 +77,11 @@ def _start_optimizer(est, incremental):
 
 
 class _Validation:
-    """The early-stopping validation set: labels as given, targets as encoded."""
+    """The early-stopping validation set: labels as given, targets as encoded.
+
+    Split off the training data (:meth:`StochasticTrainer._split`) or given to
+    ``fit`` (:mod:`skmlp._validation_set`).
+    """
 
     __slots__ = ("X", "y", "Y", "sample_weight")
 
@@ -99,14 +103,20 @@ class StochasticTrainer:
         self.val = None
         self.progress = None
 
-    def fit(self, X, y, sample_weight):
-        """Train; the fitted attributes and the buffer hold the result."""
+    def fit(self, X, y, sample_weight, validation=None):
+        """Train; the fitted attributes and the buffer hold the result.
+
+        ``validation`` is the user's validation set (a :class:`_Validation`),
+        which replaces the split of ``validation_fraction``.
+        """
         est = self.est
         _start_optimizer(est, self.incremental)
         # early_stopping in partial_fit doesn't make sense
         if est.early_stopping and self.incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if est.early_stopping:
+        if est.early_stopping and validation is not None:
+            self.val = validation
+        elif est.early_stopping:
             X, y, sample_weight = self._split(X, y, sample_weight)
         self._allocate(X, y, sample_weight)
         self._run()
