@@ -512,17 +512,25 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             reset=False,
         )
 
-    def _forward_pass_fast(self, X, check_input=True):
-        """Output-layer activations for X (probabilities or predicted values)."""
+    def _forward_pass_fast(self, X, check_input=True, depth=None):
+        """Output-layer activations for X (probabilities or predicted values).
+
+        ``depth`` stops after that many weight layers: the activations of
+        hidden layer ``depth`` (what ``transform`` returns for the last one).
+        """
         if check_input:
             X = self._validate_predict_input(X)
         params = self._sync_params()
         layout = self._layout
+        if depth is None:
+            depth = len(layout.units) - 1
         inp = EngineInput(X, params.dtype)
         norm = norm_pack(layout, self._running, 0, training=False)
         spec = self._spec(params.dtype)
         drop = NO_DROPOUT[params.dtype]
-        out = _engine.predict(params, layout.pack, inp.pack, _PREDICT_WORKSPACE, spec, norm, drop)
+        out = _engine.predict(
+            params, layout.pack, inp.pack, _PREDICT_WORKSPACE, spec, norm, drop, depth
+        )
         if check_input and not np.isfinite(out).all():
             # Finite weights and inputs can still overflow the dtype's range.
             raise ValueError(

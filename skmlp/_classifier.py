@@ -13,9 +13,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _docstrings
 from ._base import BaseMultilayerPerceptron
 from ._rollback import unchanged_on_failure
+from ._transform import HiddenLayerTransformerMixin
 
 
-class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayerPerceptron):
     __doc__ = f"""Multi-layer Perceptron classifier.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:

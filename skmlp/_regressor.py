@@ -13,9 +13,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _docstrings
 from ._base import BaseMultilayerPerceptron
 from ._rollback import unchanged_on_failure
+from ._transform import HiddenLayerTransformerMixin
 
 
-class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+class MLPRegressor(RegressorMixin, HiddenLayerTransformerMixin, BaseMultilayerPerceptron):
     __doc__ = f"""Multi-layer Perceptron regressor.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:

@@ -104,6 +104,8 @@ EXTRA_PARAMS = {
 def test_constructor_signature_starts_with_sklearns_then_keyword_only_extras(estimator_class):
     ours = inspect.signature(estimator_class.__init__).parameters
     theirs = inspect.signature(SKLEARN_ESTIMATORS[estimator_class].__init__).parameters
+    if "loss" not in theirs and estimator_class is MLPRegressor:
+        pytest.skip("skmlp has scikit-learn 1.9's signature; MLPRegressor(loss=) is new in 1.7")
     assert list(ours) == list(theirs) + EXTRA_PARAMS[estimator_class]
     for name in theirs:
         assert ours[name].kind == theirs[name].kind, name
