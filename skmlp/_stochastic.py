@@ -155,6 +155,14 @@ class StochasticTrainer:
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        if not np.any(sw_val > 0):
+            # No score can be computed on it (scikit-learn's metrics raise, or
+            # divide by zero before 1.7).
+            raise ValueError(
+                "The validation set split off for early stopping has only samples "
+                "of zero weight. Increase 'validation_fraction', or pass X_val and "
+                "y_val to fit."
+            )
         Y_val = np.ascontiguousarray(y_val)
         if is_classifier(est):
             y_val = est._label_binarizer.inverse_transform(
