@@ -433,18 +433,28 @@ def test_real_ctrl_c_with_a_progress_bar_keeps_the_model_and_stops_the_bar():
 
     from sklearn.callback import ProgressBar, _progressbar
 
+    class CtrlCSoon(QuietRecorder):
+        """Press Ctrl-C (from a timer) 0.2 s after the first epoch completed."""
+
+        timer = None
+
+        def on_fit_task_end(self, estimator, context):
+            if context.parent is not None and self.timer is None:
+                self.timer = threading.Timer(0.2, _thread.interrupt_main)
+                self.timer.start()
+
     params = dict(hidden_layer_sizes=(64,), max_iter=100_000, tol=0.0, n_iter_no_change=np.inf)
-    est = MLPClassifier(random_state=0, **params).set_callbacks(ProgressBar())
-    _fit_quietly(MLPClassifier(**dict(params, max_iter=1)), X_IRIS, Y_IRIS)  # compiled
-    timer = threading.Timer(0.5, _thread.interrupt_main)
-    timer.start()
+    ctrl_c = CtrlCSoon()
+    est = MLPClassifier(random_state=0, **params).set_callbacks(ProgressBar(), ctrl_c)
     try:
         with pytest.warns(UserWarning, match="interrupted by user"):
             est.fit(X_IRIS, Y_IRIS)
     except KeyboardInterrupt:
         pytest.fail("KeyboardInterrupt escaped fit")
     finally:
-        timer.cancel()
+        if ctrl_c.timer is not None:
+            ctrl_c.timer.cancel()
     assert est.n_iter_ >= 1 and len(est.loss_curve_) == est.n_iter_
+    assert est.n_iter_ < 100_000
     # Torn down: the bar's thread has ended.
     assert _progressbar._run_monitors == {}
