@@ -31,6 +31,7 @@ from ._architecture import (
     resolved_sizes,
     validated_sizes,
 )
+from ._callbacks import CallbackSupportMixin, fit_tasks
 from ._compile import announce
 from ._initializers import WEIGHT_INITS
 from ._layout import Layout
@@ -39,6 +40,7 @@ from ._losses import LOSSES
 from ._optimizers import SOLVERS
 from ._rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
 from ._stochastic import StochasticTrainer
+from ._validation_set import given_validation_set
 from ._workspaces import NO_DROPOUT, EngineInput, norm_pack
 from .exceptions import UNKNOWN_VERSION, InconsistentVersionWarning
 
@@ -60,7 +62,7 @@ def _all_finite(a):
     return bool(np.isfinite(total)) or bool(np.isfinite(a).all())
 
 
-class BaseMultilayerPerceptron(BaseEstimator, ABC):
+class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class for MLP classification and regression.
 
     Warning: This class should not be used directly. Use derived classes instead.
@@ -413,7 +415,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Fitting
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation=(None, None, None)):
+        given = (X, y, sample_weight)  # what callbacks see
         n_hidden = n_hidden_layers(self.hidden_layer_sizes)
         self._hidden_activations(n_hidden)
         dropout_rates = self._dropout_rates(n_hidden)
@@ -454,6 +457,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     "warm_start=True or partial_fit." % (self.batch_norm, not self.batch_norm)
                 )
         self.n_outputs_ = y.shape[1]
+        validation = given_validation_set(self, *validation, dtype)
         self._random_state = check_random_state(self.random_state)
 
         if first_pass:
@@ -464,14 +468,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
         stochastic = self.solver in _STOCHASTIC_SOLVERS
         announce(dtype, _engine.run_epoch if stochastic else _engine.loss_grad, _engine.predict)
-        try:
-            if stochastic:
-                StochasticTrainer(self, incremental, dropout_rates).fit(X, y, sample_weight)
-            else:
-                LbfgsTrainer(self, X, y, sample_weight).fit()
-        except NothingTrained as stopped:
-            stopped.keep_previous = not first_pass
-            raise
+        with fit_tasks(self, incremental, *given) as tasks:
+            try:
+                if stochastic:
+                    trainer = StochasticTrainer(self, incremental, dropout_rates, tasks)
+                    trainer.fit(X, y, sample_weight, validation)
+                else:
+                    LbfgsTrainer(self, X, y, sample_weight, tasks).fit()
+            except NothingTrained as stopped:
+                stopped.keep_previous = not first_pass
+                raise
 
         if not np.isfinite(self._params).all():
             raise ValueError(NON_FINITE_WEIGHTS)
@@ -479,7 +485,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_failure
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -495,12 +501,34 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             Non-negative sample weights. Each minibatch's loss is the weighted
             mean over its samples.
 
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set for early stopping, used instead of setting
+            ``validation_fraction`` of the training data aside: the validation
+            scores (``validation_scores_``) and losses
+            (``validation_loss_curve_``) are computed on it, and all of X is
+            trained on. Checked like X (features, their names, finite values).
+            Requires ``early_stopping=True`` and a stochastic solver, and
+            ``y_val``. In a :class:`~sklearn.pipeline.Pipeline`, ``X_val`` can
+            be transformed the same way as X with
+            ``Pipeline(..., transform_input=["X_val"])`` (metadata routing:
+            request it with ``set_fit_request(X_val=True, y_val=True)``).
+
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            The targets of ``X_val``: class labels seen in y, or real numbers
+            with as many outputs as y.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Non-negative weights of the validation samples, used by the
+            validation score and loss (``class_weight`` is not applied to
+            them). Ignored without ``X_val`` and ``y_val``.
+
         Returns
         -------
         self : object
             Returns a trained MLP model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -553,18 +581,26 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             reset=False,
         )
 
-    def _forward_pass_fast(self, X, check_input=True):
-        """Output-layer activations for X (probabilities or predicted values)."""
+    def _forward_pass_fast(self, X, check_input=True, depth=None):
+        """Output-layer activations for X (probabilities or predicted values).
+
+        ``depth`` stops after that many weight layers: the activations of
+        hidden layer ``depth`` (what ``transform`` returns for the last one).
+        """
         if check_input:
             X = self._validate_predict_input(X)
         params = self._sync_params()
         announce(params.dtype, _engine.predict)
         layout = self._layout
+        if depth is None:
+            depth = len(layout.units) - 1
         inp = EngineInput(X, params.dtype)
         norm = norm_pack(layout, self._running, 0, training=False)
         spec = self._spec(params.dtype)
         drop = NO_DROPOUT[params.dtype]
-        out = _engine.predict(params, layout.pack, inp.pack, _PREDICT_WORKSPACE, spec, norm, drop)
+        out = _engine.predict(
+            params, layout.pack, inp.pack, _PREDICT_WORKSPACE, spec, norm, drop, depth
+        )
         if check_input and not np.isfinite(out).all():
             # Finite weights and inputs can still overflow the dtype's range.
             raise ValueError(

@@ -168,12 +168,14 @@ default='constant'
         stop when the validation score does not improve by at least ``tol``
         for ``n_iter_no_change`` consecutive epochs. The weights of the epoch
         with the best validation score are restored at the end. {stratified}
-        Only effective with the stochastic solvers (every solver but
-        'lbfgs').
+        A validation set passed to :meth:`fit` (``X_val``, ``y_val``) is used
+        instead of the split. Only effective with the stochastic solvers
+        (every solver but 'lbfgs').
 
     validation_fraction : float, default=0.1
         The proportion of training data to set aside as validation set for
-        early stopping. Only used if early_stopping is True.
+        early stopping. Only used if early_stopping is True and :meth:`fit` is
+        given no ``X_val``.
 
     beta_1 : float, default=0.9
         Exponential decay rate for estimates of first moment vector, in

@@ -127,13 +127,16 @@ def _input_tdot(inp, rows, D, out):
 # inside every caller that links them, which made the first fit's compilation
 # about 10-15% longer.
 @kernel(inline="always")
-def forward(params, layout, inp, batch, ws, spec, norm, drop, training):
-    """Fill the activation blocks of the batch's samples; return the output block.
+def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth):
+    """Fill the activation blocks of the batch's samples up to layer ``depth``; return it.
 
-    With a non-empty ``pres`` and a hidden activation that needs it, the
-    hidden layers' pre-activations are kept in ``pres`` (layout of ``acts``).
-    ``training`` selects batch statistics and dropout masks, otherwise
-    running statistics and no dropout. ``Y`` of ``batch`` is not read.
+    ``depth`` counts the weight layers applied: ``len(units) - 1`` gives the
+    output block, one less the last hidden layer's (what ``transform``
+    returns). With a non-empty ``pres`` and a hidden activation that needs
+    it, the hidden layers' pre-activations are kept in ``pres`` (layout of
+    ``acts``). ``training`` selects batch statistics and dropout masks,
+    otherwise running statistics and no dropout. ``Y`` of ``batch`` is not
+    read.
     """
     units = layout[0]
     rows, _, sw = batch
@@ -146,7 +149,7 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training):
     have_pres = pres.shape[0] > 0
     n_norm = running.shape[0] // 2
     A = _block(acts, act_offsets, units, 1, n)
-    for i in range(n_weights):
+    for i in range(depth):
         W = _coef(params, layout, i)
         b = _intercept(params, layout, i)
         A = _block(acts, act_offsets, units, i + 1, n)
@@ -188,16 +191,18 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training):
 
 
 @kernel
-def predict(params, layout, inp, max_workspace, spec, norm, drop):
-    """Output activations of every row of ``inp`` (running statistics, no dropout).
+def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
+    """Activations of layer ``depth`` for every row of ``inp`` (running statistics, no dropout).
 
-    Rows go through in blocks whose activations fit in ``max_workspace``
-    elements, so memory stays bounded for any number of rows.
+    ``depth = len(units) - 1`` gives the outputs, one less the last hidden
+    layer's activations (see :func:`forward`). Rows go through in blocks
+    whose activations fit in ``max_workspace`` elements, so memory stays
+    bounded for any number of rows.
     """
     units = layout[0]
     X, data, indices, indptr, sparse = inp
     n = indptr.shape[0] - 1 if sparse else X.shape[0]
-    out = np.empty((n, units[-1]), dtype=params.dtype)
+    out = np.empty((n, units[depth]), dtype=params.dtype)
     block = max(1, max_workspace // units[1:].sum())
     rows_ws = min(n, block)
     act_offsets = np.zeros(units.shape[0], dtype=np.int64)
@@ -216,7 +221,9 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop):
         Xd = X if sparse else X[start:stop]
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (rows[:m], no_targets, none)
-        out[start:stop] = forward(params, layout, block_inp, batch, ws, spec, norm, drop, False)
+        out[start:stop] = forward(
+            params, layout, block_inp, batch, ws, spec, norm, drop, False, depth
+        )
     return out
 
 
@@ -253,7 +260,7 @@ def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
         if needs_preactivation(hidden[k]) and pres.shape[0] < acts.shape[0]:
             raise ValueError("this hidden activation needs a pre-activation workspace")
     n_norm = running.shape[0] // 2
-    P = forward(params, layout, inp, batch, ws, spec, norm, drop, True)
+    P = forward(params, layout, inp, batch, ws, spec, norm, drop, True, n_weights)
     D = _block(deltas, act_offsets, units, n_weights, n)
     value = loss_and_delta(loss, P, Y, sw, loss_param, D)
     one = like(params, 1.0)

@@ -4,6 +4,11 @@ SciPy minimises the full-batch loss of :class:`skmlp._workspaces.Batch`
 directly over the buffer (no packing). The trainer keeps the last accepted
 finite iterate, so that divergence or Ctrl-C leaves the model of the last
 completed iteration.
+
+With callbacks (:mod:`skmlp._callbacks`), an iteration's subtask opens at
+its first loss evaluation and closes at SciPy's callback, with the accepted
+iterate as the model; a callback that asks to stop ends the minimisation
+there (``StopIteration``), without a convergence warning.
 """
 
 import warnings
@@ -12,6 +17,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._callbacks import model_attributes
 from ._progress import progress_bar
 from ._rollback import NothingTrained
 from ._workspaces import Batch, usable
@@ -35,10 +41,15 @@ def _check_result(result, max_iter):
 
 
 class LbfgsTrainer:
-    """One call of ``fit`` with ``solver='lbfgs'`` on the estimator ``est``."""
+    """One call of ``fit`` with ``solver='lbfgs'`` on the estimator ``est``.
 
-    def __init__(self, est, X, y, sample_weight):
+    ``tasks`` are the call's callback tasks (:mod:`skmlp._callbacks`), or None.
+    """
+
+    def __init__(self, est, X, y, sample_weight, tasks=None):
         self.est = est
+        self.tasks = tasks
+        self.stopped = False  # by a callback
         self.params = est._params
         self.grads = np.zeros_like(self.params)
         # No dropout or batch norm here: both conflict with lbfgs.
@@ -52,7 +63,13 @@ class LbfgsTrainer:
         self.nit = 0
         self.progress = None
 
+    def _model(self):
+        """The attributes of a fitted copy at the last accepted iterate (for callbacks)."""
+        return model_attributes(self.est, self.x, n_iter_=self.nit, loss_=self.fun)
+
     def _loss_and_gradient(self, x):
+        if self.tasks is not None and self.tasks.task is None:
+            self.tasks.begin(self._model)  # the next iteration starts here
         self.params[:] = x
         value = self.batch.loss_grad(self.params, self.grads, self.alpha, self.l1_ratio)
         # A copy: the optimizer keeps the returned gradient between calls.
@@ -68,6 +85,12 @@ class LbfgsTrainer:
             self.progress.update(self.nit, fun)
         elif self.est.verbose:
             print("Iteration %d, loss = %.8f" % (self.nit, fun))
+        if self.tasks is not None and self.tasks.end(self._model):
+            self.stopped = True
+            if self.est.verbose:
+                say = print if self.progress is None else self.progress.write
+                say("A callback asked to stop after iteration %d. Stopping." % self.nit)
+            raise StopIteration
 
     def _minimize(self):
         """SciPy's result, or None when interrupted after an iteration completed."""
@@ -103,6 +126,8 @@ class LbfgsTrainer:
         """Minimise; set ``n_iter_`` and ``loss_`` and leave the solution in the buffer."""
         est = self.est
         result = self._minimize()
+        if self.stopped:  # by a callback, at the last accepted iterate
+            result = None
         if result is not None and np.isfinite(result.fun) and usable(result.x):
             est.n_iter_ = _check_result(result, est.max_iter)
             est.loss_ = float(result.fun)

@@ -19,6 +19,16 @@ NON_FINITE_WEIGHTS = (
 )
 
 
+#: The running call's callback machinery (scikit-learn >= 1.9), which tears the
+#: callbacks down after the call: undoing the call's work must not remove it.
+_CALL_MACHINERY = (
+    "_callback_fit_ctx",
+    "_skl_callbacks_to_teardown",
+    "_skl_callbacks",
+    "_parent_callback_ctx",
+)
+
+
 class Snapshot:
     """The estimator's attributes, the lengths of its lists and chosen arrays' contents.
 
@@ -47,8 +57,10 @@ class Snapshot:
         self.rng_state = None if self.rng is None else self.rng.get_state()
 
     def restore(self, est):
+        machinery = {name: vars(est)[name] for name in _CALL_MACHINERY if name in vars(est)}
         est.__dict__.clear()
         est.__dict__.update(self.attributes)
+        est.__dict__.update(machinery)
         for name, length in self.lengths.items():
             del self.attributes[name][length:]
         for name, content in self.contents.items():

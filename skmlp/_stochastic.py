@@ -19,6 +19,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 
 from . import _engine
+from ._callbacks import model_attributes
 from ._losses import loss_and_delta
 from ._optimizers import LR, SOLVERS, STATE_ROWS, hyperparameters
 from ._progress import progress_bar
@@ -77,7 +78,11 @@ def _start_optimizer(est, incremental):
 
 
 class _Validation:
-    """The early-stopping validation set: labels as given, targets as encoded."""
+    """The early-stopping validation set: labels as given, targets as encoded.
+
+    Split off the training data (:meth:`StochasticTrainer._split`) or given to
+    ``fit`` (:mod:`skmlp._validation_set`).
+    """
 
     __slots__ = ("X", "y", "Y", "sample_weight")
 
@@ -86,23 +91,33 @@ class _Validation:
 
 
 class StochasticTrainer:
-    """One call of ``fit`` (``incremental=False``) or ``partial_fit`` on ``est``."""
+    """One call of ``fit`` (``incremental=False``) or ``partial_fit`` on ``est``.
 
-    def __init__(self, est, incremental, dropout_rates):
+    ``tasks`` are the call's callback tasks (:mod:`skmlp._callbacks`), or None.
+    """
+
+    def __init__(self, est, incremental, dropout_rates, tasks=None):
         self.est = est
         self.incremental = incremental
         self.dropout_rates = dropout_rates
+        self.tasks = tasks
         self.val = None
         self.progress = None
 
-    def fit(self, X, y, sample_weight):
-        """Train; the fitted attributes and the buffer hold the result."""
+    def fit(self, X, y, sample_weight, validation=None):
+        """Train; the fitted attributes and the buffer hold the result.
+
+        ``validation`` is the user's validation set (a :class:`_Validation`),
+        which replaces the split of ``validation_fraction``.
+        """
         est = self.est
         _start_optimizer(est, self.incremental)
         # early_stopping in partial_fit doesn't make sense
         if est.early_stopping and self.incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if est.early_stopping:
+        if est.early_stopping and validation is not None:
+            self.val = validation
+        elif est.early_stopping:
             X, y, sample_weight = self._split(X, y, sample_weight)
         self._allocate(X, y, sample_weight)
         self._run()
@@ -125,10 +140,13 @@ class StochasticTrainer:
             stratify = est.classes_.take(y[:, 0].astype(np.intp))
         elif y_type == "multiclass":
             stratify = est.classes_.take(y.argmax(axis=1))
-        X_train, X_val, y_train, y_val, sw_train, sw_val = train_test_split(
+        # The rows' numbers ride along (the split is the same): callbacks
+        # see the training rows of the data as given.
+        X_train, X_val, y_train, y_val, sw_train, sw_val, rows, _ = train_test_split(
             X,
             y,
             sample_weight,
+            np.arange(X.shape[0]),
             random_state=est._random_state,
             test_size=est.validation_fraction,
             stratify=stratify,
@@ -138,6 +156,14 @@ class StochasticTrainer:
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        if not np.any(sw_val > 0):
+            # No score can be computed on it (scikit-learn's metrics raise, or
+            # divide by zero before 1.7).
+            raise ValueError(
+                "The validation set split off for early stopping has only samples "
+                "of zero weight. Increase 'validation_fraction', or pass X_val and "
+                "y_val to fit."
+            )
         Y_val = np.ascontiguousarray(y_val)
         if is_classifier(est):
             y_val = est._label_binarizer.inverse_transform(
@@ -146,6 +172,8 @@ class StochasticTrainer:
         elif est.n_outputs_ == 1:
             y_val = y_val.ravel()
         self.val = _Validation(X_val, y_val, Y_val, sw_val)
+        if self.tasks is not None:
+            self.tasks.train_on(rows)
         return X_train, y_train, sw_train
 
     def _allocate(self, X, y, sample_weight):
@@ -209,7 +237,7 @@ class StochasticTrainer:
 
     def _run(self):
         """The epochs: each undone if it diverges or is interrupted before it completes."""
-        est = self.est
+        est, tasks = self.est, self.tasks
         checkpoint = None
         self.progress = None if self.incremental else progress_bar(est.verbose, est.max_iter)
         try:
@@ -218,6 +246,8 @@ class StochasticTrainer:
                 # What this epoch changes, to undo it if it diverges or is
                 # interrupted before its bookkeeping is complete.
                 checkpoint = Snapshot(est, _EPOCH_ARRAYS, into=self.backup)
+                if tasks is not None:
+                    tasks.begin(lambda: model_attributes(est))
                 total, step = self._epoch()
                 # Diverged: a non-finite loss, or weights whose squared norm
                 # (the L2 term) overflows, which no input can be used with.
@@ -228,6 +258,8 @@ class StochasticTrainer:
                     break
                 stop = self._complete_epoch(total, step)
                 checkpoint = None  # the epoch is complete
+                if tasks is not None and tasks.end(lambda: model_attributes(est)):
+                    stop = self._stopped_by_callback()
                 if stop or self.incremental:
                     break
                 if est.n_iter_ == est.max_iter:
@@ -250,6 +282,13 @@ class StochasticTrainer:
         finally:
             if self.progress is not None:
                 self.progress.close()
+
+    def _stopped_by_callback(self):
+        """A callback asked to stop after this epoch: stop as early stopping does."""
+        if self.est.verbose:
+            say = print if self.progress is None else self.progress.write
+            say("A callback asked to stop after epoch %d. Stopping." % self.est.n_iter_)
+        return True
 
     def _diverged(self):
         """After an epoch that diverged was undone: raise if it was the call's first."""

@@ -99,11 +99,24 @@ EXTRA_PARAMS = {
                    "dropout", "batch_norm", "huber_delta", "quantile"],
 }  # fmt: skip
 
+# MLPRegressor(loss=) is new in scikit-learn 1.7: with 1.6, skmlp's regressor
+# (which has scikit-learn 1.9's parameters) has it as one more parameter.
+NEWER_PARAMS = {
+    MLPClassifier: [],
+    MLPRegressor: [
+        name
+        for name in ["loss"]
+        if name not in inspect.signature(sklearn.neural_network.MLPRegressor).parameters
+    ],
+}
+
 
 @pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
 def test_constructor_signature_starts_with_sklearns_then_keyword_only_extras(estimator_class):
     ours = inspect.signature(estimator_class.__init__).parameters
     theirs = inspect.signature(SKLEARN_ESTIMATORS[estimator_class].__init__).parameters
+    if NEWER_PARAMS[estimator_class]:
+        pytest.skip("skmlp has scikit-learn 1.9's signature; MLPRegressor(loss=) is new in 1.7")
     assert list(ours) == list(theirs) + EXTRA_PARAMS[estimator_class]
     for name in theirs:
         assert ours[name].kind == theirs[name].kind, name
@@ -129,7 +142,8 @@ def test_classifier_has_no_loss_parameter():
 def test_parameter_constraints_cover_sklearns_parameters_and_the_extras(estimator_class):
     ours = estimator_class._parameter_constraints
     theirs = SKLEARN_ESTIMATORS[estimator_class]._parameter_constraints
-    assert set(ours) == set(theirs) | set(EXTRA_PARAMS[estimator_class])
+    extras = EXTRA_PARAMS[estimator_class] + NEWER_PARAMS[estimator_class]
+    assert set(ours) == set(theirs) | set(extras)
     assert set(ours) == set(estimator_class().get_params())
 
 
@@ -1023,7 +1037,7 @@ def test_set_params_changes_the_next_fit():
 def test_get_params_matches_sklearn_defaults():
     for ours, theirs in SKLEARN_ESTIMATORS.items():
         params = ours().get_params()
-        for extra in EXTRA_PARAMS[ours]:
+        for extra in EXTRA_PARAMS[ours] + NEWER_PARAMS[ours]:
             params.pop(extra)
         assert params == theirs().get_params()
 
@@ -1063,3 +1077,21 @@ def test_grid_search_cv(estimator_class):
     assert best.alpha == search.best_params_["alpha"]
     assert best.coefs_[0].shape[1] == search.best_params_["hidden_layer_sizes"][0]
     assert search.predict(X).shape == y.shape
+
+
+def test_set_callbacks_exists_exactly_when_scikit_learn_has_callbacks():
+    # sklearn.callback is new in scikit-learn 1.9; older versions keep working.
+    try:
+        import sklearn.callback  # noqa: F401
+    except ImportError:
+        has_callbacks = False
+    else:
+        has_callbacks = True
+    for estimator_class in (MLPClassifier, MLPRegressor):
+        assert hasattr(estimator_class(), "set_callbacks") == has_callbacks
+        X, y = data_for(estimator_class)
+        est = small(estimator_class, max_iter=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+        assert est.n_iter_ == 3
