@@ -23,6 +23,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+from test_faults import _DivergingEpochs
 
 import skmlp._callbacks
 import skmlp._engine
@@ -313,18 +314,6 @@ def test_an_interrupt_before_the_first_epoch_leaves_the_estimator_unfitted(solve
         check_is_fitted(est)
     assert recorder.events[-2:] == [("end", "fit", 0), ("teardown",)]
     assert set(vars(est)) == set(vars(MLPClassifier())) | {"_skl_callbacks"}
-
-
-class _DivergingEpochs:
-    """``run_epoch`` whose call ``k`` (counting from 1) returns a non-finite loss."""
-
-    def __init__(self, run_epoch, k):
-        self.run_epoch, self.k, self.calls = run_epoch, k, 0
-
-    def __call__(self, *args):
-        self.calls += 1
-        total, step = self.run_epoch(*args)
-        return (np.nan if self.calls == self.k else total), step
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
