@@ -30,8 +30,30 @@ class HiddenLayerTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMi
     @property
     def _n_features_out(self):
         # What ClassNamePrefixFeaturesOutMixin names; AttributeError (not
-        # fitted) when the layers are unknown.
-        return int(self._layer_units[self._last_hidden_layer()])
+        # fitted) when the layers are unknown. A property may raise nothing
+        # else: hasattr, and with it dir(), lets only AttributeError through.
+        if len(self._layer_units) < 3:
+            raise AttributeError("a network without a hidden layer has no features out")
+        return int(self._layer_units[-2])
+
+    def get_feature_names_out(self, input_features=None):
+        """Get output feature names for transformation.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only used to validate feature names with the names seen in
+            :meth:`fit`.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<class name lowercased><i>`` for each unit of the last hidden
+            layer, for example ``mlpclassifier0``.
+        """
+        check_is_fitted(self)
+        self._last_hidden_layer()  # a clear ValueError for a network without one
+        return super().get_feature_names_out(input_features)
 
     def transform(self, X):
         """Return the activations of the last hidden layer for X.

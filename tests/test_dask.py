@@ -54,6 +54,9 @@ def _started_and_closed(**kwargs):
     cluster = distributed.LocalCluster(dashboard_address=":0", **kwargs)
     client = distributed.Client(cluster)
     worker_pids = list(client.run(os.getpid).values())
+    # The cluster's own processes (nannies and workers). Processes that other
+    # tests start meanwhile (joblib's reusable worker pool, say) are not its.
+    started = _new_children(before)
     try:
         yield client
     finally:
@@ -63,7 +66,8 @@ def _started_and_closed(**kwargs):
             [psutil.Process(pid) for pid in worker_pids if psutil.pid_exists(pid)], timeout=10
         )
         assert not [p for p in alive if p.pid != os.getpid()], "worker processes survived"
-        assert not _new_children(before), "processes survived the cluster"
+        gone, alive = psutil.wait_procs(started, timeout=10)
+        assert not alive, "processes of the cluster survived it: %s" % alive
 
 
 @pytest.fixture(scope="session")

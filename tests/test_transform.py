@@ -119,6 +119,8 @@ def test_transform_needs_a_fitted_model_with_a_hidden_layer():
         est.transform(X_DIAB)
     with pytest.raises(ValueError, match="last hidden layer, but this network has none"):
         est.get_feature_names_out()
+    # dir() (which skl2onnx and IDEs call) tests every attribute with hasattr.
+    assert "transform" in dir(est)
 
 
 def test_transform_refuses_bad_input_as_predict_does():
