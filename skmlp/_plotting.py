@@ -267,6 +267,7 @@ class LossCurveDisplay:
         """
         _check_matplotlib("LossCurveDisplay.plot")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         loss = _as_curve(self.loss_curve, "loss_curve")
         val_loss = _as_curve(self.validation_loss_curve, "validation_loss_curve", loss.size)
@@ -295,6 +296,7 @@ class LossCurveDisplay:
                 epochs, val_loss, label="validation loss" + suffix, **style
             )
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         ax.set_ylabel("loss")
 
         score_ax = None

@@ -221,3 +221,9 @@ def test_missing_matplotlib_raises_import_error(iris, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match="LossCurveDisplay.from_estimator requires matplotlib"):
         LossCurveDisplay.from_estimator(clf)
+
+
+def test_epoch_ticks_are_whole_numbers(iris):
+    display = LossCurveDisplay.from_estimator(_fit(*iris, max_iter=5))
+    ticks = display.ax_.get_xticks()
+    np.testing.assert_array_equal(ticks, np.round(ticks))
