@@ -85,14 +85,10 @@ for ax, (name, clf) in zip(axes[:2], models.items()):
     ConfusionMatrixDisplay.from_estimator(clf, X_test, y_test, ax=ax, colorbar=False)
     ax.set_title("class_weight=%s" % ("None" if name == "none" else "'balanced'"))
 for i, (name, clf) in enumerate(models.items()):
-    PrecisionRecallDisplay.from_estimator(
-        clf,
-        X_test,
-        y_test,
-        ax=axes[2],
-        name="class_weight=%s" % name,
-        curve_kwargs={"color": "C%d" % i},
+    curve = PrecisionRecallDisplay.from_estimator(
+        clf, X_test, y_test, ax=axes[2], name="class_weight=%s" % name
     )
+    curve.line_.set_color("C%d" % i)
     y_pred = clf.predict(X_test)
     axes[2].plot(
         recall_score(y_test, y_pred), precision_score(y_test, y_pred), "o", color="C%d" % i
