@@ -148,9 +148,10 @@ def w1(lib, quick, reps):
         X, y = _w1_data(quick, dtype)
         if lib == "torch":
             if dtype == "float32":
-                out["float32 s/epoch"] = _torch_epoch(X, y, reps)
+                net = dict(hidden=W1_UNITS[1:-1], batch=W1_PARAMS["batch_size"])
+                out["float32 s/epoch"] = _torch_epoch(X, y, reps, **net)
                 out["float32 + dropout 0.2 + batch_norm, s/epoch"] = _torch_epoch(
-                    X, y, reps, dropout=0.2, batch_norm=True
+                    X, y, reps, dropout=0.2, batch_norm=True, **net
                 )
             continue
         out[f"{dtype} s/epoch"] = _epoch_time(_estimators(lib)[0], params, X, y, reps)
@@ -169,35 +170,42 @@ def _epoch_time(Classifier, params, X, y, reps):
     return _median_time(lambda: Classifier(**params).fit(X, y), reps) / params["max_iter"]
 
 
-def _torch_epoch(X, y, reps, dropout=0.0, batch_norm=False):
+def _torch_epoch(X, y, reps, *, hidden, batch, activation="relu", dropout=0.0,
+                 batch_norm=False, adamw=False, cosine=False):
+    """Seconds per epoch of the same network as a plain PyTorch loop (2 threads, float32)."""
     import torch
 
     torch.set_num_threads(2)
     torch.manual_seed(0)
     Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
     yt = torch.from_numpy(y.astype(np.int64))
+    units = [X.shape[1], *hidden, 10]
+    nonlinearity = {"relu": torch.nn.ReLU, "gelu": torch.nn.GELU}[activation]
     layers = []
-    for i, (a, b) in enumerate(zip(W1_UNITS[:-1], W1_UNITS[1:], strict=True)):
+    for i, (a, b) in enumerate(zip(units[:-1], units[1:], strict=True)):
         layers.append(torch.nn.Linear(a, b))
-        if i < len(W1_UNITS) - 2:
+        if i < len(units) - 2:
             if batch_norm:
                 layers.append(torch.nn.BatchNorm1d(b))
-            layers.append(torch.nn.ReLU())
+            layers.append(nonlinearity())
             if dropout:
                 layers.append(torch.nn.Dropout(dropout))
     model = torch.nn.Sequential(*layers)
-    opt = torch.optim.Adam(model.parameters(), lr=W1_PARAMS["learning_rate_init"])
+    Optimizer = torch.optim.AdamW if adamw else torch.optim.Adam
+    opt = Optimizer(model.parameters(), lr=W1_PARAMS["learning_rate_init"])
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100) if cosine else None
     loss_fn = torch.nn.CrossEntropyLoss()
-    bs = W1_PARAMS["batch_size"]
 
     def epoch():
         perm = torch.randperm(Xt.shape[0])
-        for start in range(0, Xt.shape[0], bs):
-            idx = perm[start : start + bs]
+        for start in range(0, Xt.shape[0], batch):
+            idx = perm[start : start + batch]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(Xt[idx]), yt[idx])
             loss.backward()
             opt.step()
+        if schedule is not None:
+            schedule.step()
 
     epoch()  # warm-up
     return _median_time(epoch, reps)
@@ -418,6 +426,8 @@ def w9(lib, quick, reps):
 MODERN = dict(
     activation="gelu", batch_norm=True, dropout=0.2, solver="adamw", learning_rate="cosine"
 )
+#: The same configuration in PyTorch's terms.
+TORCH_MODERN = dict(activation="gelu", batch_norm=True, dropout=0.2, adamw=True, cosine=True)
 SHAPES = {
     # name: (rows, features, hidden_layer_sizes, batch_size)
     "MNIST-shaped": (20000, 784, (256, 128), 64),
@@ -437,39 +447,6 @@ def _shape_data(shape, quick, dtype):
     )
 
 
-def _torch_modern_epoch(X, y, hidden, batch, reps):
-    """Seconds per epoch of W8's modern configuration as a plain PyTorch loop."""
-    import torch
-
-    torch.set_num_threads(2)
-    torch.manual_seed(0)
-    Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-    yt = torch.from_numpy(y.astype(np.int64))
-    units = [X.shape[1], *hidden, 10]
-    layers = []
-    for i, (a, b) in enumerate(zip(units[:-1], units[1:], strict=True)):
-        layers.append(torch.nn.Linear(a, b))
-        if i < len(units) - 2:
-            layers += [torch.nn.BatchNorm1d(b), torch.nn.GELU(), torch.nn.Dropout(0.2)]
-    model = torch.nn.Sequential(*layers)
-    opt = torch.optim.AdamW(model.parameters(), lr=W1_PARAMS["learning_rate_init"])
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def epoch():
-        perm = torch.randperm(Xt.shape[0])
-        for start in range(0, Xt.shape[0], batch):
-            idx = perm[start : start + batch]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(Xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-        schedule.step()
-
-    epoch()  # warm-up
-    return _median_time(epoch, reps)
-
-
 def w8(lib, quick, reps):
     """The modern configuration (gelu, batch_norm, dropout 0.2, adamw, cosine) against plain relu.
 
@@ -482,7 +459,9 @@ def w8(lib, quick, reps):
         modern = f"{shape}: gelu + batch_norm + dropout 0.2 + adamw + cosine, ms/epoch"
         if lib == "torch":
             _, _, hidden, batch = SHAPES[shape]
-            out[modern] = 1e3 * _torch_modern_epoch(X, y, hidden, batch, reps)
+            out[modern] = 1e3 * _torch_epoch(
+                X, y, reps, hidden=hidden, batch=batch, **TORCH_MODERN
+            )
             continue
         Classifier = _estimators(lib)[0]
         params = dict(params, max_iter=2)
