@@ -170,8 +170,19 @@ def _epoch_time(Classifier, params, X, y, reps):
     return _median_time(lambda: Classifier(**params).fit(X, y), reps) / params["max_iter"]
 
 
-def _torch_epoch(X, y, reps, *, hidden, batch, activation="relu", dropout=0.0,
-                 batch_norm=False, adamw=False, cosine=False):
+def _torch_epoch(
+    X,
+    y,
+    reps,
+    *,
+    hidden,
+    batch,
+    activation="relu",
+    dropout=0.0,
+    batch_norm=False,
+    adamw=False,
+    cosine=False,
+):
     """Seconds per epoch of the same network as a plain PyTorch loop (2 threads, float32)."""
     import torch
 
@@ -459,9 +470,7 @@ def w8(lib, quick, reps):
         modern = f"{shape}: gelu + batch_norm + dropout 0.2 + adamw + cosine, ms/epoch"
         if lib == "torch":
             _, _, hidden, batch = SHAPES[shape]
-            out[modern] = 1e3 * _torch_epoch(
-                X, y, reps, hidden=hidden, batch=batch, **TORCH_MODERN
-            )
+            out[modern] = 1e3 * _torch_epoch(X, y, reps, hidden=hidden, batch=batch, **TORCH_MODERN)
             continue
         Classifier = _estimators(lib)[0]
         params = dict(params, max_iter=2)
