@@ -5,6 +5,7 @@ from ._compile import precompile
 from ._plotting import LossCurveDisplay
 from ._pruning import prune
 from ._regressor import MLPRegressor
+from ._tabular import TabularMLPClassifier, TabularMLPRegressor
 
 __version__ = "0.1.0"
 
@@ -12,6 +13,8 @@ __all__ = [
     "LossCurveDisplay",
     "MLPClassifier",
     "MLPRegressor",
+    "TabularMLPClassifier",
+    "TabularMLPRegressor",
     "precompile",
     "prune",
     "__version__",

