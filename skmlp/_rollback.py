@@ -9,6 +9,7 @@ epoch that diverges or is interrupted is undone rather than half-kept.
 
 import functools
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -127,7 +128,10 @@ def unchanged_on_failure(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        before = Snapshot(self, random_state=True)
+        # A generator seeded from an int is reseeded by the next call: its state
+        # need not be kept (get_state costs about 60 us per call).
+        seeded = isinstance(getattr(self, "random_state", None), Integral)
+        before = Snapshot(self, random_state=not seeded)
         try:
             return method(self, *args, **kwargs)
         except NothingTrained as stopped:

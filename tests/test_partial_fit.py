@@ -97,3 +97,56 @@ def test_kept_workspaces_are_reused_and_not_part_of_the_model():
     # A plain fit keeps nothing beyond its call.
     fitted = MLPClassifier((16,), max_iter=2, random_state=0).fit(X_DIGITS, Y_DIGITS)
     assert fitted not in _KEPT
+
+
+def _reference_stream(X, y, seed, chunk=100):
+    """What a call that creates ``RandomState(seed)`` afresh every time would train."""
+    est = MLPClassifier(hidden_layer_sizes=(16,), random_state=seed, max_iter=1)
+    classes = np.unique(y)
+    for start in range(0, X.shape[0], chunk):
+        est._own_generator = None  # no generator to reseed: a new RandomState(seed)
+        est.partial_fit(X[start : start + chunk], y[start : start + chunk], classes=classes)
+    return est
+
+
+def test_an_int_seed_reseeds_the_estimators_own_generator_every_call():
+    seeded = _stream(
+        MLPClassifier(hidden_layer_sizes=(16,), random_state=3),
+        X_DIGITS[:500], Y_DIGITS[:500], classes=np.unique(Y_DIGITS),
+    )  # fmt: skip
+    reference = _reference_stream(X_DIGITS[:500], Y_DIGITS[:500], 3)
+    assert_array_equal(seeded._params, reference._params)
+    assert seeded._random_state is seeded._own_generator
+
+
+def test_a_generator_that_is_not_the_estimators_own_is_never_reseeded():
+    user = np.random.RandomState(0)
+    est = MLPClassifier(hidden_layer_sizes=(16,), random_state=user)
+    est.partial_fit(X_DIGITS[:100], Y_DIGITS[:100], classes=np.unique(Y_DIGITS))
+    key, position = user.get_state()[1].copy(), user.get_state()[2]
+    est.partial_fit(X_DIGITS[100:200], Y_DIGITS[100:200])
+    # The user's generator went on from where it was, and is not the estimator's own.
+    after_key, after_position = user.get_state()[1], user.get_state()[2]
+    assert after_position != position or not np.array_equal(after_key, key)
+    assert est._random_state is user and "_own_generator" not in vars(est)
+    # From None (the global generator) to an int between calls: the global one is untouched.
+    est.set_params(random_state=None)
+    est.partial_fit(X_DIGITS[:100], Y_DIGITS[:100])
+    before = np.random.get_state()
+    est.set_params(random_state=5)
+    est.partial_fit(X_DIGITS[:100], Y_DIGITS[:100])
+    after = np.random.get_state()
+    assert_array_equal(after[1], before[1])
+    assert after[2] == before[2]
+    assert est._random_state is est._own_generator is not np.random.mtrand._rand
+
+
+def test_a_failing_call_with_an_int_seed_still_trains_the_same_afterwards():
+    est = MLPClassifier(hidden_layer_sizes=(16,), random_state=1)
+    est.partial_fit(X_DIGITS[:100], Y_DIGITS[:100], classes=np.unique(Y_DIGITS))
+    twin = pickle.loads(pickle.dumps(est))
+    with pytest.raises(ValueError):
+        est.partial_fit(X_DIGITS[:100, :10], Y_DIGITS[:100])  # wrong number of features
+    est.partial_fit(X_DIGITS[100:200], Y_DIGITS[100:200])
+    twin.partial_fit(X_DIGITS[100:200], Y_DIGITS[100:200])
+    assert_array_equal(est._params, twin._params)
