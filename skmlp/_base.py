@@ -11,6 +11,7 @@ compiled kernels of :mod:`skmlp._engine`.
 
 import inspect
 import warnings
+import weakref
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
@@ -45,6 +46,9 @@ from ._workspaces import NO_DROPOUT, EngineInput, norm_pack
 from .exceptions import UNKNOWN_VERSION, InconsistentVersionWarning
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
+
+#: Each estimator's generators for an int ``random_state`` (see ``_seeded_generator``).
+_GENERATORS = weakref.WeakKeyDictionary()
 
 # Largest activation workspace (elements) prediction uses; rows go in blocks.
 _PREDICT_WORKSPACE = 1 << 22
@@ -382,24 +386,35 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return rates.tolist()
 
     def _seeded_generator(self):
-        """``check_random_state(self.random_state)``, reseeding this estimator's own generator.
+        """``check_random_state(self.random_state)``, reusing a generator for an int seed.
 
-        Every call starts from ``random_state`` as scikit-learn's does. For an
-        int seed the generator a previous call created is reseeded (2 us)
-        instead of created anew (about 150 us: a new ``RandomState`` draws OS
-        entropy before it is seeded), which a stream of ``partial_fit`` calls
-        pays on every call. A generator that is not this estimator's own (the
-        global one, or the user's ``RandomState``) is never reseeded.
+        Every call starts from ``random_state``, as scikit-learn's does. For an
+        int seed, a generator created by an earlier call is reseeded (2 us)
+        instead of a new one created (about 150 us: a new ``RandomState``
+        draws OS entropy before it is seeded), which a stream of
+        ``partial_fit`` calls would pay on every call. Two generators
+        alternate, so the one the fitted model holds (``_random_state``) is
+        never the one a new call reseeds: a failing call, rolled back, leaves
+        it exactly as it was. They are kept beside the estimator, not on it
+        (never pickled, cloned or compared), like the workspaces. The global
+        generator and a user's ``RandomState`` are used as they are.
         """
         seed = self.random_state
-        own = self.__dict__.get("_own_generator")
-        if isinstance(seed, Integral):
-            if own is None:
-                own = self._own_generator = np.random.RandomState(seed)
-            else:
-                own.seed(seed)
-            return own
-        return check_random_state(seed)
+        if not isinstance(seed, Integral):
+            return check_random_state(seed)
+        try:
+            pair = _GENERATORS.setdefault(self, [])
+        except TypeError:  # a subclass that made its instances unhashable
+            return np.random.RandomState(seed)
+        held = self.__dict__.get("_random_state")
+        spare = [rng for rng in pair if rng is not held]
+        if spare:
+            spare[0].seed(seed)
+            return spare[0]
+        rng = np.random.RandomState(seed)
+        pair.append(rng)
+        del pair[:-2]
+        return rng
 
     def _sample_class_weight(self, y, sample_weight):
         """Per-sample weights from ``class_weight`` (classifier only), or None."""
