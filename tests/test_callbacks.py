@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_diabetes, load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -432,12 +432,18 @@ def test_real_ctrl_c_with_a_progress_bar_keeps_the_model_and_stops_the_bar():
                 self.timer = threading.Timer(0.2, _thread.interrupt_main)
                 self.timer.start()
 
-    params = dict(hidden_layer_sizes=(64,), max_iter=100_000, tol=0.0, n_iter_no_change=np.inf)
+    # Epochs of a few milliseconds (digits, 256 units), so that tens, not
+    # thousands, of them end before the Ctrl-C: scikit-learn's bar updates
+    # each task's progress from all its finished subtasks, which is quadratic
+    # in their number and, with iris's sub-millisecond epochs, kept its thread
+    # busy for many minutes after the fit.
+    X, y = load_digits(return_X_y=True)
+    params = dict(hidden_layer_sizes=(256,), max_iter=100_000, tol=0.0, n_iter_no_change=np.inf)
     ctrl_c = CtrlCSoon()
     est = MLPClassifier(random_state=0, **params).set_callbacks(ProgressBar(), ctrl_c)
     try:
         with pytest.warns(UserWarning, match="interrupted by user"):
-            est.fit(X_IRIS, Y_IRIS)
+            est.fit(X / 16.0, y)
     except KeyboardInterrupt:
         pytest.fail("KeyboardInterrupt escaped fit")
     finally:
