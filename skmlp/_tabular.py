@@ -211,10 +211,10 @@ class _BaseTabularMLP(BaseEstimator):
         )  # fmt: skip
 
     def _batch_size(self, n_samples):
-        """'auto': 256, but small enough for at least 16 steps per epoch (and at least 16)."""
+        """'auto': 256, but small enough for 16 steps per epoch (at least 16, at most n)."""
         if self.batch_size != "auto":
             return self.batch_size
-        return int(min(256, max(16, n_samples // 16)))
+        return int(min(256, max(16, n_samples // 16), n_samples))
 
     def _network_params(self, n_samples):
         early_stopping = self.early_stopping
@@ -314,8 +314,9 @@ default='scale+piecewise_linear'
 
     batch_size : int or 'auto', default='auto'
         Size of the minibatches. 'auto': 256 from 4,096 training samples on,
-        and ``n_samples // 16`` (at least 16) below, so that a small data set
-        still gets at least 16 steps per epoch.
+        and ``n_samples // 16`` below (at least 16, and at most
+        ``n_samples``), so that a small data set still gets about 16 steps per
+        epoch.
 
     max_iter : int, default={max_iter}
         Number of epochs of the schedule.

@@ -1,6 +1,7 @@
 """TabularMLPClassifier and TabularMLPRegressor: mixed-type frames, column typing, conventions."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -168,6 +169,11 @@ def test_auto_early_stopping_and_batch_size_follow_the_training_set_size():
     assert large.early_stopping and large.batch_size == 256
     tiny = TabularMLPClassifier(max_iter=1).fit(X[:100], y[:100]).mlp_
     assert tiny.batch_size == 16
+    with warnings.catch_warnings():
+        # No "batch_size larger than sample size" warning.
+        warnings.filterwarnings("error", message=".*batch_size.*", category=UserWarning)
+        fewer = TabularMLPClassifier(max_iter=1).fit(X[:10], y[:10]).mlp_
+    assert fewer.batch_size == 10
 
 
 def test_numeric_encoding_adds_the_bins():
