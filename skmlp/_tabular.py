@@ -20,6 +20,7 @@ at fit time, two fitted parts that stay inspectable:
   regression, and the best epoch on a held-out split restored at the end.
 """
 
+import contextlib
 import warnings
 from numbers import Integral, Real
 
@@ -48,6 +49,14 @@ _EARLY_STOPPING_ROWS = 1000
 
 def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
+
+
+@contextlib.contextmanager
+def _all_nan_columns_dropped():
+    """Silence the imputer's warning for columns that are all NaN: it drops them, as it should."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping features without any observed")
+        yield
 
 
 def _require_y(estimator, y):
@@ -246,9 +255,7 @@ class _BaseTabularMLP(BaseEstimator):
         network = Network(**self._network_params(X.shape[0]), **network_params)
         self.is_categorical_ = self._categorical_mask(X)
         self.preprocessor_ = self._make_preprocessor(self.is_categorical_)
-        with warnings.catch_warnings():
-            # Columns that are all NaN: the imputer drops them, as it should.
-            warnings.filterwarnings("ignore", message="Skipping features without any observed")
+        with _all_nan_columns_dropped():
             Xt = self.preprocessor_.fit_transform(X)
         self.mlp_ = network.fit(Xt, y)
         self.n_iter_ = self.mlp_.n_iter_
@@ -257,8 +264,7 @@ class _BaseTabularMLP(BaseEstimator):
     def _transform(self, X):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Skipping features without any observed")
+        with _all_nan_columns_dropped():
             return self.preprocessor_.transform(X)
 
     def __sklearn_tags__(self):

@@ -17,6 +17,7 @@ Both keep float32 input in float32 (what skmlp then trains in) and take
 ``dtype`` to choose the output's dtype.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -142,7 +143,9 @@ default=(25.0, 75.0)
             )
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
         Xd = X.astype(np.float64, copy=False)
-        with np.errstate(invalid="ignore"), _all_nan_is_fine():
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            # An all-NaN feature is handled below.
+            warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
             low, center, high = np.nanpercentile(Xd, [q_min, 50.0, q_max], axis=0)
             half_range = (np.nanmax(Xd, axis=0) - np.nanmin(Xd, axis=0)) / 2
         scale = high - low
@@ -166,6 +169,17 @@ default=(25.0, 75.0)
         X_tr : ndarray of shape (n_samples, n_features)
             The transformed data, in ``(-clip, clip)`` (NaN stays NaN).
         """
+        X, dtype = self._fitted_input(X)
+        Z = X.astype(dtype, copy=self.copy or X.dtype != dtype)
+        Z -= self.center_.astype(dtype)
+        Z /= self.scale_.astype(dtype)
+        if self.clip is not None:
+            c = dtype.type(self.clip)
+            Z /= np.sqrt(1 + (Z / c) ** 2)
+        return Z
+
+    def _fitted_input(self, X):
+        """X checked against the fit (NaN allowed), and the output's dtype."""
         check_is_fitted(self)
         X = validate_data(
             self,
@@ -175,14 +189,7 @@ default=(25.0, 75.0)
             ensure_all_finite="allow-nan",
             copy=False,
         )
-        dtype = _output_dtype(self.dtype, X)
-        Z = X.astype(dtype, copy=self.copy or X.dtype != dtype)
-        Z -= self.center_.astype(dtype)
-        Z /= self.scale_.astype(dtype)
-        if self.clip is not None:
-            c = dtype.type(self.clip)
-            Z /= np.sqrt(1 + (Z / c) ** 2)
-        return Z
+        return X, _output_dtype(self.dtype, X)
 
     def inverse_transform(self, X):
         """Undo the transform: values at or beyond ``±clip`` map to ``±inf``.
@@ -197,16 +204,7 @@ default=(25.0, 75.0)
         X_original : ndarray of shape (n_samples, n_features)
             The data in the original units.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            copy=False,
-        )
-        dtype = _output_dtype(self.dtype, X)
+        X, dtype = self._fitted_input(X)
         Z = X.astype(dtype, copy=True)
         if self.clip is not None:
             c = dtype.type(self.clip)
@@ -225,20 +223,6 @@ default=(25.0, 75.0)
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-class _all_nan_is_fine:
-    """Silence NumPy's "All-NaN slice" warning: an all-NaN feature is handled after."""
-
-    def __enter__(self):
-        import warnings
-
-        self._catcher = warnings.catch_warnings()
-        self._catcher.__enter__()
-        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._catcher.__exit__(*exc)
 
 
 class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
