@@ -54,16 +54,31 @@ _GENERATORS = weakref.WeakKeyDictionary()
 _PREDICT_WORKSPACE = 1 << 22
 
 
-def _all_finite(a):
-    """Whether every value of float array ``a`` is finite, without an array of flags.
+#: The exponent bits of each float dtype, as the unsigned integer of its width.
+_EXPONENT_BITS = {
+    np.dtype(np.float64): (np.uint64, np.uint64(0x7FF0000000000000)),
+    np.dtype(np.float32): (np.uint32, np.uint32(0x7F800000)),
+}
 
-    A finite sum means finite values (NaN and inf propagate); only when the
-    sum is not finite (a non-finite value, or finite values whose sum
-    overflows) are the values tested one by one.
+
+def _all_finite(a):
+    """Whether every value of float32/float64 array ``a`` is finite.
+
+    A compiled pass over the values' bit patterns (``count_nonfinite``) for a
+    contiguous array of native byte order, about twice as fast as a float sum
+    and without NumPy's array of flags; other arrays take NumPy's test.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = a.sum()
-    return bool(np.isfinite(total)) or bool(np.isfinite(a).all())
+    if a.flags.c_contiguous:
+        flat = a.reshape(-1)
+    elif a.flags.f_contiguous:
+        flat = a.T.reshape(-1)
+    else:
+        return bool(np.isfinite(a).all())
+    bits = _EXPONENT_BITS.get(a.dtype)  # None for a non-native byte order
+    if bits is None:
+        return bool(np.isfinite(a).all())
+    unsigned, exponent = bits
+    return _engine.count_nonfinite(flat.view(unsigned), exponent) == 0
 
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
@@ -459,7 +474,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._params.dtype
-        if sample_weight is not None:
+        weighted = sample_weight is not None
+        if weighted:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
             if np.any(sample_weight < 0):
                 raise ValueError("Negative values in data passed to `sample_weight`.")
@@ -470,14 +486,15 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         y = np.ascontiguousarray(y, dtype=dtype)
         class_weight = self._sample_class_weight(y, sample_weight)
         if class_weight is not None:
+            weighted = True
             sample_weight = sample_weight * class_weight.astype(dtype)
-        if not np.any(sample_weight > 0):
+        if weighted and not np.any(sample_weight > 0):
             raise ValueError("Sample weights must contain at least one non-zero number.")
 
         hidden_layer_sizes = self._validated_hidden_layer_sizes(X.shape[1], y.shape[1])
         layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
         if not first_pass:
-            previous = [int(u) for u in self._layout.units]
+            previous = self._layout.units.tolist()
             if previous != layer_units:
                 raise ValueError(
                     "The network shape %s does not match the fitted one %s; "
@@ -514,7 +531,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 stopped.keep_previous = not first_pass
                 raise
 
-        if not np.isfinite(self._params).all():
+        # The stochastic trainer checks the weights after every epoch (usable).
+        if not stochastic and not _all_finite(self._params):
             raise ValueError(NON_FINITE_WEIGHTS)
         return self
 

@@ -230,13 +230,21 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
             and y_type in ("binary", "multiclass")
         ):
             return None
-        codes = np.searchsorted(classes, y)
-        np.minimum(codes, len(classes) - 1, out=codes)
-        if not np.array_equal(classes[codes], y):
-            return None
+        n_classes = len(classes)
+        if classes[0] == 0 and classes[-1] == n_classes - 1:
+            # Sorted distinct integers from 0 to n_classes - 1: the labels are
+            # their own codes when they are in range (two reductions).
+            if not (y.min() >= 0 and y.max() < n_classes):
+                return None
+            codes = y
+        else:
+            codes = np.searchsorted(classes, y)
+            np.minimum(codes, n_classes - 1, out=codes)
+            if not np.array_equal(classes[codes], y):
+                return None
         if y_type == "binary":
             return codes.reshape(-1, 1)
-        Y = np.zeros((n_samples, len(classes)), dtype=codes.dtype)
+        Y = np.zeros((n_samples, n_classes), dtype=np.int64)
         Y[np.arange(n_samples), codes] = 1
         return Y
 

@@ -14,7 +14,7 @@ from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits, make_regression
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._base import _GENERATORS
+from skmlp._base import _GENERATORS, _all_finite
 from skmlp._workspaces import _KEPT
 
 X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
@@ -57,6 +57,51 @@ def test_plain_regression_chunks_train_exactly_like_validated_ones():
         slow.partial_fit(X[start : start + 100], y[start : start + 100].tolist())
     for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
         assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("labels", ["shifted", "negative", "gapped"])
+def test_plain_labels_other_than_0_to_k_train_exactly_like_validated_ones(labels):
+    # Classes that are not 0..k-1 take the search for each label's code.
+    X, y = X_DIGITS[:600], Y_DIGITS[:600] % 3
+    y = {"shifted": y + 5, "negative": y - 1, "gapped": y * 4}[labels]
+    classes = np.unique(y)
+    fast = _stream(MLPClassifier((16,), random_state=0), X, y, classes=classes)
+    slow = MLPClassifier((16,), random_state=0)
+    for start in range(0, X.shape[0], 100):
+        first = {"classes": classes} if start == 0 else {}
+        slow.partial_fit(X[start : start + 100], y[start : start + 100].tolist(), **first)
+    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
+        assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="classes not in `self.classes_`"):
+        fast.partial_fit(X[:50], np.full(50, classes.max() + 1))
+
+
+@pytest.mark.parametrize("label", [-1, 3])
+def test_plain_labels_out_of_0_to_k_are_refused(label):
+    clf = MLPClassifier((8,), random_state=0).partial_fit(
+        X_DIGITS[:50], Y_DIGITS[:50] % 3, classes=[0, 1, 2]
+    )
+    y = Y_DIGITS[:50] % 3
+    y[7] = label
+    with pytest.raises(ValueError, match="classes not in `self.classes_`"):
+        clf.partial_fit(X_DIGITS[:50], y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "big-endian"])
+@pytest.mark.parametrize("value", [0.5, np.nan, np.inf, -np.inf, "max", "tiny"])
+def test_all_finite_agrees_with_numpy(dtype, layout, value):
+    a = np.random.RandomState(0).standard_normal((30, 7)).astype(dtype)
+    info = np.finfo(dtype)
+    a[29, 6] = {"max": info.max, "tiny": info.smallest_subnormal}.get(value, value)
+    a = {
+        "C": a,
+        "F": np.asfortranarray(a),
+        "strided": a[:, ::2],
+        "big-endian": a.astype(a.dtype.newbyteorder(">")),
+    }[layout]
+    assert _all_finite(a) == bool(np.isfinite(a).all())
+    assert _all_finite(a[:0]) is True
 
 
 def test_plain_chunks_keep_validation_errors():
