@@ -14,16 +14,19 @@ Two kinds of hidden activation:
   ``PREACTIVATION_CODES``): the derivative is computed from the
   pre-activation ``z``, either because the output does not determine
   ``f'(z)`` (gelu, silu) or does only with a loss of precision
-  (``exp(z) = A + 1`` for elu when ``z << 0``).  The forward pass of training
-  also keeps ``z`` (``bias_activate_keep``) and the backward pass uses it
-  (``multiply_derivative_pre``).  Each of these activations is one scalar
-  kernel ``_name(z, derivative)`` returning ``f(z)``, or ``f'(z)`` when
-  ``derivative``.  ``_with_kernel`` maps a code to its kernel and hands it to
-  the element loop, written once for all of them: ``_activate_loop`` (used
-  by ``bias_activate_keep``) or ``_derivative_loop`` (used by
-  ``multiply_derivative_pre``).  The code is tested once per call, outside
-  the loop, and ``derivative`` is a constant in each loop, so each loop is
-  compiled once per activation with only the half of the kernel it uses.
+  (``exp(z) = A + 1`` for elu when ``z << 0``).  Each of these activations
+  is one scalar kernel ``_name(z)`` returning ``(f(z), f'(z))``, both from
+  the same exp or normal tail.  The forward pass of training stores the
+  slopes ``f'(z)`` in the pre-activation workspace
+  (``bias_activate_slope``) and the backward pass multiplies the deltas by
+  them (``multiply_slope``), so each element's transcendental functions are
+  evaluated once per step, not once forward and once backward.  Prediction
+  takes ``f(z)`` alone (``bias_activate``), and LLVM removes the unused
+  slope.  ``_with_kernel`` maps a code to its kernel and hands it to the
+  element loop, written once for all of them: ``_activate_loop``
+  (prediction) or ``_activate_slope_loop`` (training).  The code is tested
+  once per call, outside the loop, so each loop is compiled once per
+  activation.
 
 Adding a hidden activation (say ``name``) is a code, a table entry, a scalar
 kernel and a dispatch line, all in this module:
@@ -34,10 +37,10 @@ kernel and a dispatch line, all in this module:
    follow from the table);
 2. its table entry, ``"name": NAME``, at the end of ``HIDDEN_ACTIVATIONS``
    (the estimators take their allowed values from it);
-3. its kernel, ``_name(z, derivative)`` with ``@kernel(inline="always")``,
-   after the others: ``f(z)``, or ``f'(z)`` when ``derivative``, finite for
-   every finite ``z`` and taking the limits at +-inf, its constants written
-   ``like_scalar(z, c)`` so that float32 stays float32;
+3. its kernel, ``_name(z)`` with ``@kernel(inline="always")``, after the
+   others: ``(f(z), f'(z))``, both finite for every finite ``z`` and taking
+   the limits at +-inf, its constants written ``like_scalar(z, c)`` so that
+   float32 stays float32;
 4. its dispatch line, ``elif code == NAME: loop(_name, args)``, at the end of
    ``_with_kernel``.
 
@@ -178,8 +181,7 @@ def bias_activate(code, Z, b):
                 z = Z[i, j] + b[j]
                 Z[i, j] = z if z > zero else slope * z
     elif needs_preactivation(code):
-        # The pre-activation is not kept: A is Z itself.
-        bias_activate_keep(code, Z, b, Z)
+        _with_kernel(code, _activate_loop, (Z, b))
 
 
 @kernel(inline="always")
@@ -201,36 +203,38 @@ def _logistic(z):
 
 # ------------------------------------------------------------------------
 # Activations computed from the pre-activation: one scalar kernel each,
-# f(z), or f'(z) when ``derivative`` (a constant at each call site).
+# returning ``(f(z), f'(z))``.  Both come from the same exp (or normal tail):
+# the forward pass of training stores f'(z) for the backward pass, which then
+# only multiplies; prediction uses f(z) alone, and LLVM drops the rest.
 
 
 @kernel(inline="always")
-def _elu(z, derivative):
-    """elu (alpha = 1): z for z > 0, exp(z) - 1 otherwise."""
+def _elu(z):
+    """elu (alpha = 1): z for z > 0, exp(z) - 1 otherwise; f'(z) = 1 or exp(z)."""
     zero = like_scalar(z, 0.0)
     # Both sides are computed and one selected: no branch in the element loop.
-    if derivative:
-        e = exp(min(z, zero))
-        return like_scalar(z, 1.0) if z > zero else e
+    # expm1 for the value (no cancellation near 0), exp for the slope (no
+    # loss of relative precision far below 0).
     m = expm1_neg(z)
-    return z if z > zero else m
+    e = exp(min(z, zero))
+    pos = z > zero
+    return (z if pos else m), (like_scalar(z, 1.0) if pos else e)
 
 
 @kernel(inline="always")
-def _selu(z, derivative):
+def _selu(z):
     """selu: scale * z for z > 0, scale * alpha * (exp(z) - 1) otherwise."""
     zero = like_scalar(z, 0.0)
     scale = like_scalar(z, SELU_SCALE)
     scale_alpha = like_scalar(z, SELU_SCALE * SELU_ALPHA)
-    if derivative:
-        e = scale_alpha * exp(min(z, zero))
-        return scale if z > zero else e
     m = scale_alpha * expm1_neg(z)
-    return scale * z if z > zero else m
+    e = scale_alpha * exp(min(z, zero))
+    pos = z > zero
+    return (scale * z if pos else m), (scale if pos else e)
 
 
 @kernel(inline="always")
-def _gelu(z, derivative):
+def _gelu(z):
     """gelu: z * Phi(z); f'(z) = Phi(z) + z phi(z).
 
     From the lower tail (``normal_tail``): ``Phi(-|z|) = g h h`` with
@@ -248,20 +252,18 @@ def _gelu(z, derivative):
     # h == 0: far from zero (also z = +-inf, where the products are NaN):
     # f = z or 0, f' = 1 or 0 to working precision.
     vanished = h == zero
-    if derivative:
-        c = like_scalar(z, _INV_SQRT_2PI)
-        low = ((g + z * c) * h) * h
-        high = cdf + z * ((c * h) * h)
-        d = low if neg else high
-        limit = zero if neg else one
-        return limit if vanished else d
+    c = like_scalar(z, _INV_SQRT_2PI)
+    low = ((g + z * c) * h) * h
+    high = cdf + z * ((c * h) * h)
+    d = low if neg else high
+    d_limit = zero if neg else one
     v = ((z * g) * h) * h if neg else z * cdf
     limit = zero if neg else z
-    return limit if vanished else v
+    return (limit if vanished else v), (d_limit if vanished else d)
 
 
 @kernel(inline="always")
-def _silu(z, derivative):
+def _silu(z):
     """silu: z * s with s = logistic(z); f'(z) = s + z s (1 - s).
 
     From h = exp(-|z| / 2) (never overflows), e = h^2 = exp(-|z|) and
@@ -278,29 +280,25 @@ def _silu(z, derivative):
     # h == 0 only for |z| so large that f(z) is z or 0 and f'(z) is 1 or 0
     # to working precision, the limits at +-inf (where the products are NaN).
     vanished = h == zero
-    if derivative:
-        d = r + r * (z * (e * r)) if pos else (((one + z * r) * r) * h) * h
-        limit = one if pos else zero
-        return limit if vanished else d
+    d = r + r * (z * (e * r)) if pos else (((one + z * r) * r) * h) * h
+    d_limit = one if pos else zero
     v = z * r if pos else ((z * r) * h) * h
     limit = z if pos else zero
-    return limit if vanished else v
+    return (limit if vanished else v), (d_limit if vanished else d)
 
 
 @kernel(inline="always")
-def _softplus(z, derivative):
+def _softplus(z):
     """softplus: log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)); f'(z) = logistic(z)."""
     zero = like_scalar(z, 0.0)
     one = like_scalar(z, 1.0)
     e = exp(-abs(z))
-    if derivative:
-        r = one / (one + e)
-        return r if z >= zero else e * r
-    return max(z, zero) + log1p_unit(e)
+    r = one / (one + e)
+    return max(z, zero) + log1p_unit(e), (r if z >= zero else e * r)
 
 
 @kernel(inline="always")
-def _mish(z, derivative):
+def _mish(z):
     """mish: z * t with t = tanh(softplus(z)); f'(z) = t + z (1 - t^2) logistic(z).
 
     exp(softplus(z)) = 1 + exp(z) makes t a rational function p / q of
@@ -330,14 +328,12 @@ def _mish(z, derivative):
     p = one + two * e if pos else e + two
     q = p + two * e * e if pos else e * p + two
     r = p / q
-    if derivative:
-        c = (e if pos else one) / q
-        d = ((r + z * (like_scalar(z, 4.0) * (one + e) * c * c)) * k) * k
-        limit = one if pos else zero
-        return limit if underflow else d
+    c = (e if pos else one) / q
+    d = ((r + z * (like_scalar(z, 4.0) * (one + e) * c * c)) * k) * k
+    d_limit = one if pos else zero
     v = ((z * r) * k) * k
     limit = z if pos else zero
-    return limit if underflow else v
+    return (limit if underflow else v), (d_limit if underflow else d)
 
 
 @kernel(inline="always")
@@ -364,35 +360,35 @@ def _with_kernel(code, loop, args):
 
 @kernel(inline="always")
 def _activate_loop(f, args):
-    """``Z += b`` and ``A = f(Z)`` element by element, ``(Z, b, A) = args``."""
-    Z, b, A = args
+    """``Z = f(Z + b)`` element by element, ``(Z, b) = args``: prediction."""
+    Z, b = args
     n, m = Z.shape
     for i in range(n):
         for j in range(m):
-            z = Z[i, j] + b[j]
-            Z[i, j] = z
-            A[i, j] = f(z, False)
+            Z[i, j] = f(Z[i, j] + b[j])[0]
 
 
 @kernel(inline="always")
-def _derivative_loop(f, args):
-    """``D *= f'(Z)`` element by element, ``(Z, D) = args``."""
-    Z, D = args
-    n, m = Z.shape
+def _activate_slope_loop(f, args):
+    """``A = f(P + b)`` and ``P = f'(P + b)`` element by element, ``(P, b, A) = args``."""
+    P, b, A = args
+    n, m = P.shape
     for i in range(n):
         for j in range(m):
-            D[i, j] *= f(Z[i, j], True)
+            v, d = f(P[i, j] + b[j])
+            A[i, j] = v
+            P[i, j] = d
 
 
 @kernel
-def bias_activate_keep(code, Z, b, A):
-    """``Z += b`` and ``A = f(Z)``: keeps the pre-activation ``Z`` for the backward pass.
+def bias_activate_slope(code, P, b, A):
+    """``A = f(P + b)``, and ``P`` replaced by the slopes ``f'(P + b)`` for the backward pass.
 
-    For the codes of ``needs_preactivation`` (others: nothing is done).
-    ``A`` may be ``Z`` (then the pre-activation is overwritten, as in
-    ``bias_activate``).
+    The training forward pass of the codes of ``needs_preactivation`` (others:
+    nothing is done): ``P`` comes in holding the layer's ``X @ W`` and leaves
+    holding what ``multiply_slope`` multiplies the deltas by.
     """
-    _with_kernel(code, _activate_loop, (Z, b, A))
+    _with_kernel(code, _activate_slope_loop, (P, b, A))
 
 
 @kernel
@@ -433,6 +429,9 @@ def multiply_derivative(code, A, D, a_scale):
 
 
 @kernel
-def multiply_derivative_pre(code, Z, D):
-    """In place ``D *= f'(z)`` from the pre-activation ``Z``, for ``needs_preactivation`` codes."""
-    _with_kernel(code, _derivative_loop, (Z, D))
+def multiply_slope(S, D):
+    """In place ``D *= S``: the slopes ``f'(z)`` that ``bias_activate_slope`` stored."""
+    n, m = S.shape
+    for i in range(n):
+        for j in range(m):
+            D[i, j] *= S[i, j]

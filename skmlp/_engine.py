@@ -8,9 +8,11 @@ dense share one specialisation: the unused representation is passed empty.
 Hidden activations whose derivative needs the pre-activation ``z``
 (``needs_preactivation``: elu and every code after it, see
 :mod:`skmlp._activations`) use a third workspace ``pres`` with the layout of
-``acts``: the forward pass writes the ``X @ W + b`` of each hidden layer with
-such an activation there and its activation into ``acts``, and the backward
-pass takes ``f'(z)`` from it; the blocks of the other layers stay unused.
+``acts``: the forward pass writes the ``X @ W`` of each hidden layer with
+such an activation there, then its activation ``f(z)`` into ``acts`` and the
+slopes ``f'(z)`` over the ``X @ W`` (``bias_activate_slope``), and the
+backward pass multiplies the deltas by them; the blocks of the other layers
+stay unused.
 For the other activations, and for prediction, ``pres`` is passed empty and
 never touched, so they run exactly as before (one specialisation per dtype
 serves both cases).
@@ -26,7 +28,8 @@ signature says what it uses and every call site is short:
 - ``batch = (rows, Y, sw)``: the rows of a batch (indices into a CSR input),
   their targets and sample weights; ``rows.shape[0]`` is the batch size.
 - ``ws = (acts, pres, deltas, act_offsets)``: the activation, pre-activation
-  and delta workspaces and where each layer's block starts in them.
+  (then slope) and delta workspaces and where each layer's block starts in
+  them.
 - ``spec = (hidden, out_act, loss, loss_param)``: the integer codes of the
   hidden activations (an int64 array, one code per hidden layer, so that one
   compiled specialisation serves every combination), of the output
@@ -53,9 +56,9 @@ import numpy as np
 
 from ._activations import (
     bias_activate,
-    bias_activate_keep,
+    bias_activate_slope,
     multiply_derivative,
-    multiply_derivative_pre,
+    multiply_slope,
     needs_preactivation,
 )
 from ._batch_norm import normalize_backward, normalize_infer, normalize_train
@@ -133,8 +136,8 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth):
     ``depth`` counts the weight layers applied: ``len(units) - 1`` gives the
     output block, one less the last hidden layer's (what ``transform``
     returns). With a non-empty ``pres`` and a hidden activation that needs
-    it, the hidden layers' pre-activations are kept in ``pres`` (layout of
-    ``acts``). ``training`` selects batch statistics and dropout masks,
+    it, the hidden layers' slopes ``f'(z)`` are left in ``pres`` (layout of
+    ``acts``) for the backward pass. ``training`` selects batch statistics and dropout masks,
     otherwise running statistics and no dropout. ``Y`` of ``batch`` is not
     read.
     """
@@ -181,7 +184,7 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth):
             else:
                 normalize_infer(P, scale, running_mean, running_var, bn_eps)
         if keep:
-            bias_activate_keep(code, P, b, A)
+            bias_activate_slope(code, P, b, A)
         else:
             bias_activate(code, A, b)
         if training and hidden_layer and thresholds.shape[0] > 0 and thresholds[i] > 0:
@@ -292,7 +295,7 @@ def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
                 a_scale = one / like(params, drop_scales[i - 1])
             code = hidden[i - 1]
             if needs_preactivation(code):
-                multiply_derivative_pre(code, _block(pres, act_offsets, units, i, n), D_prev)
+                multiply_slope(_block(pres, act_offsets, units, i, n), D_prev)
             else:
                 multiply_derivative(code, _block(acts, act_offsets, units, i, n), D_prev, a_scale)
     return value

@@ -64,8 +64,9 @@ def preactivation_workspace(layout, rows, hidden, dtype):
 
     ``hidden`` is the hidden layers' activation code, or an array of one code
     per hidden layer. Only networks with a hidden layer whose activation's
-    derivative needs the pre-activation (``PREACTIVATION_CODES``) use it; for
-    the others it is empty.
+    derivative needs the pre-activation (``PREACTIVATION_CODES``) use it: the
+    training forward pass computes ``z`` there and leaves the slopes
+    ``f'(z)`` for the backward pass. For the others it is empty.
     """
     needed = any(int(code) in PREACTIVATION_CODES for code in np.atleast_1d(hidden))
     used = needed and len(layout.units) > 2

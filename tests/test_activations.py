@@ -5,9 +5,9 @@
   extreme inputs (up to the dtype's largest finite value), and take the limit
   at +-inf; no NaN, no overflow, no warnings.  Both paths are checked: the
   in-place one of prediction (``bias_activate``) and the training one that
-  keeps the pre-activation (``bias_activate_keep``), and the derivative each
-  activation uses in the backward pass (``multiply_derivative`` from the
-  output, ``multiply_derivative_pre`` from the pre-activation).
+  also stores the slopes f'(z) (``bias_activate_slope``), and the derivative
+  each activation uses in the backward pass (``multiply_derivative`` from
+  the output, ``multiply_slope`` with the stored slopes).
 - Float32 models compute in float32: results are the float32 rounding of the
   reference to a few ulp, not the float64 value rounded once.
 - The pre-activation workspace exists only for the activations that need it,
@@ -39,9 +39,9 @@ from skmlp._activations import (
     HIDDEN_ACTIVATIONS,
     PREACTIVATION_CODES,
     bias_activate,
-    bias_activate_keep,
+    bias_activate_slope,
     multiply_derivative,
-    multiply_derivative_pre,
+    multiply_slope,
 )
 from skmlp._workspaces import Batch, preactivation_workspace
 
@@ -94,10 +94,8 @@ def forward(code, Z, keep):
     """The activation of Z through the prediction path or the training path."""
     b = np.zeros(Z.shape[1], dtype=Z.dtype)
     if keep:
-        Zk = Z.copy()
         A = np.full_like(Z, np.nan)
-        bias_activate_keep(code, Zk, b, A)
-        assert_array_equal(Zk, Z)  # the pre-activation is kept
+        bias_activate_slope(code, Z.copy(), b, A)
         return A
     A = Z.copy()
     bias_activate(code, A, b)
@@ -108,7 +106,9 @@ def backward(code, Z, D):
     """``D * f'(Z)`` as the backward pass computes it for ``code``."""
     D = D.copy()
     if code in PREACTIVATION_CODES:
-        multiply_derivative_pre(code, Z, D)
+        S = Z.copy()  # the training forward pass leaves the slopes in it
+        bias_activate_slope(code, S, np.zeros(Z.shape[1], dtype=Z.dtype), np.empty_like(Z))
+        multiply_slope(S, D)
     else:
         A = forward(code, Z, keep=False)
         multiply_derivative(code, A, D, 1.0)
@@ -175,10 +175,10 @@ def test_bias_is_added_before_the_activation(name):
     bias_activate(code, A, b)
     assert_array_equal(A, forward(code, Z + b, keep=False))
     if code in PREACTIVATION_CODES:
-        Zk, A2 = Z.copy(), np.empty_like(Z)
-        bias_activate_keep(code, Zk, b, A2)
-        assert_array_equal(Zk, Z + b)
+        S, A2 = Z.copy(), np.empty_like(Z)
+        bias_activate_slope(code, S, b, A2)
         assert_array_equal(A2, A)
+        assert_array_equal(S, backward(code, Z + b, np.ones_like(Z)))
 
 
 @no_warnings
