@@ -603,7 +603,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "_params")
 
-    def _is_plain_input(self, X):
+    def _is_plain_input(self, X, finite=True):
         """True for X that ``validate_data(reset=False)`` would return unchanged.
 
         A 2-D float32/float64 ndarray of the fitted width with only finite
@@ -611,6 +611,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         ``validate_data`` would make. Prediction and ``partial_fit`` skip it
         for such X (it costs more than a small batch's forward pass); anything
         else goes through it, so errors and warnings are scikit-learn's own.
+        ``finite=False`` leaves out the test of the values: ``partial_fit``'s
+        epoch makes it while gathering the batches, and raises
+        scikit-learn's error then (``run_epoch``'s ``nonfinite``).
         """
         return (
             type(X) is np.ndarray
@@ -619,7 +622,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             and X.shape[0] > 0
             and X.shape[1] == self.n_features_in_
             and not hasattr(self, "feature_names_in_")
-            and _all_finite(X)
+            and (not finite or _all_finite(X))
         )
 
     def _validate_predict_input(self, X):

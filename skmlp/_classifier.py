@@ -170,7 +170,8 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
         return smooth_targets(Y, float(self.label_smoothing), softmax)
 
     def _validate_input(self, X, y, incremental, reset):
-        if incremental and not reset and not self.warm_start and self._is_plain_input(X):
+        plain = incremental and not reset and not self.warm_start
+        if plain and self._is_plain_input(X, finite=False):  # the epoch tests the values
             Y = self._plain_targets(y, X.shape[0])
             if Y is not None:
                 return X, Y

@@ -332,15 +332,21 @@ def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, d
     """One pass over the samples in ``order``: forward, backward and update per batch.
 
     ``train = (Y, sw, order)`` are the targets and weights of every sample and
-    the order of this epoch; ``buffers = (Xb, Yb, swb, rows)`` receive each
-    batch (``Xb`` is empty for CSR input, which is read through ``rows``).
+    the order of this epoch; ``buffers = (Xb, Yb, swb, rows, nonfinite)``:
+    the first four receive each batch (``Xb`` is empty for CSR input, which
+    is read through ``rows``), and ``nonfinite[0]`` is set to the number of
+    NaN or infinite values of dense X and of Y met while gathering the
+    batches (``partial_fit``'s fast path leaves that test to this pass over
+    the data, which reads every value anyway).
     Returns ``(sum of batch loss * batch length, new optimizer step count)``.
     """
     solver, state, t, hyper, alpha = opt
     n_coefs = layout[3]
     X, data, indices, indptr, sparse = inp
     Y, sw, order = train
-    Xb, Yb, swb, rows = buffers
+    Xb, Yb, swb, rows, nonfinite = buffers
+    zero = like(params, 0.0)
+    bad = 0  # v - v is 0 for a finite v, NaN for NaN and +-inf
     batch_size = rows.shape[0]
     n_samples = order.shape[0]
     total = 0.0
@@ -355,9 +361,13 @@ def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, d
             rows[r] = s
             if not sparse:
                 for j in range(X.shape[1]):
-                    Xb[r, j] = X[s, j]
+                    v = X[s, j]
+                    Xb[r, j] = v
+                    bad += (v - v) != zero
             for j in range(Y.shape[1]):
-                Yb[r, j] = Y[s, j]
+                v = Y[s, j]
+                Yb[r, j] = v
+                bad += (v - v) != zero
             swb[r] = sw[s]
             weight += sw[s]
         if weight == 0.0:
@@ -367,6 +377,7 @@ def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, d
         value = backprop(params, grads, layout, batch_inp, batch, ws, spec, norm, drop)
         total += (value + pen) / weight * n
         pen, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)
+    nonfinite[0] = bad
     return total, t
 
 

@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docstrings
-from ._base import BaseMultilayerPerceptron, _all_finite
+from ._base import BaseMultilayerPerceptron
 from ._rollback import unchanged_on_failure
 from ._transform import HiddenLayerTransformerMixin
 
@@ -194,7 +194,7 @@ default='squared_error'
         return self._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)
 
     def _validate_input(self, X, y, incremental, reset):
-        plain = incremental and not reset and self._is_plain_input(X)
+        plain = incremental and not reset and self._is_plain_input(X, finite=False)
         if not (plain and self._plain_targets(y, X.shape[0])):
             X, y = validate_data(
                 self,
@@ -218,15 +218,15 @@ default='squared_error'
     def _plain_targets(y, n_samples):
         """True for targets ``validate_data`` would pass through unchanged (``partial_fit``).
 
-        A 1-D float32/float64 ndarray of finite values, one per sample: the
-        fast path of ``partial_fit`` for plain chunks.
+        A 1-D float32/float64 ndarray, one value per sample: the fast path of
+        ``partial_fit`` for plain chunks. Its values are tested by the epoch,
+        which refuses NaN and infinity as ``validate_data`` would.
         """
         return (
             type(y) is np.ndarray
             and y.ndim == 1
             and y.shape[0] == n_samples
             and y.dtype.type in (np.float64, np.float32)
-            and _all_finite(y)
         )
 
     def _encode_y_val(self, y_val):

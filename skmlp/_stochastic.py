@@ -17,6 +17,7 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_array
 
 from . import _engine
 from ._callbacks import model_attributes
@@ -230,6 +231,7 @@ class StochasticTrainer:
             np.empty((batch_size, layout.units[-1]), dtype=dtype),
             np.empty(batch_size, dtype=dtype),
             np.empty(batch_size, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),  # the epoch's count of non-finite input values
         )
         # The epoch checkpoint's copies of what an epoch updates in place.
         backup = {name: np.empty_like(getattr(est, name)) for name in _EPOCH_ARRAYS}
@@ -249,6 +251,12 @@ class StochasticTrainer:
                 if tasks is not None:
                     tasks.begin(lambda: model_attributes(est))
                 total, step = self._epoch()
+                if self.buffers[4][0]:
+                    # NaN or infinity in X or y, which partial_fit's fast path
+                    # leaves to the epoch to find: undone, and refused.
+                    checkpoint.restore(est)
+                    checkpoint = None
+                    self._refuse_nonfinite_input()
                 # Diverged: a non-finite loss, or weights whose squared norm
                 # (the L2 term) overflows, which no input can be used with.
                 if not (np.isfinite(total) and usable(est._params)):
@@ -282,6 +290,13 @@ class StochasticTrainer:
         finally:
             if self.progress is not None:
                 self.progress.close()
+
+    def _refuse_nonfinite_input(self):
+        """Raise scikit-learn's error for the NaN or infinity the epoch met in X or y."""
+        est = self.est
+        check_array(self.inp.dense, input_name="X", estimator=est)
+        check_array(self.Y, input_name="y", estimator=est)
+        raise ValueError("Input contains NaN or infinity.")  # not reached
 
     def _stopped_by_callback(self):
         """A callback asked to stop after this epoch: stop as early stopping does."""

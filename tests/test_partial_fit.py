@@ -126,6 +126,45 @@ def test_plain_chunks_keep_validation_errors():
     assert reg._is_plain_input(huge)
 
 
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("where", ["X", "y"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_nonfinite_chunk_found_by_the_epoch_is_refused_and_undone(Estimator, where, value):
+    # The fast path leaves the test of the values to the epoch's gathering
+    # pass: the epoch is undone and scikit-learn's error raised, and the
+    # stream continues exactly as if the bad chunk had never been passed.
+    X, y = X_DIGITS[:300], Y_DIGITS[:300] % 3
+    if Estimator is MLPRegressor:
+        y = y.astype(np.float64)
+    elif where == "y":
+        pytest.skip("class labels are never non-finite floats on the fast path")
+    first = {"classes": [0, 1, 2]} if Estimator is MLPClassifier else {}
+    params = dict(hidden_layer_sizes=(16,), random_state=0, batch_size=50)
+    bad_X, bad_y = X[100:200].copy(), y[100:200].copy()
+    (bad_X if where == "X" else bad_y)[77 if where == "y" else (77, 5)] = value
+    est = Estimator(**params).partial_fit(X[:100], y[:100], **first)
+    before = pickle.dumps(est)
+    message = "Input %s contains (NaN|infinity)" % where
+    with pytest.raises(ValueError, match=message):
+        est.partial_fit(bad_X, bad_y)
+    assert pickle.dumps(est) == before
+    est.partial_fit(X[200:], y[200:])
+    clean = Estimator(**params).partial_fit(X[:100], y[:100], **first).partial_fit(X[200:], y[200:])
+    for a, b in zip(est.coefs_ + est.intercepts_, clean.coefs_ + clean.intercepts_):
+        assert_array_equal(a, b)
+    assert est.loss_curve_ == clean.loss_curve_
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+def test_float64_values_beyond_a_float32_model_are_refused():
+    est = MLPRegressor(hidden_layer_sizes=(8,), random_state=0)
+    est.partial_fit(X_DIGITS[:50].astype(np.float32), Y_DIGITS[:50] * 1.0)
+    X = X_DIGITS[:50].copy()
+    X[3, 3] = 1e300  # finite in float64, infinite in the model's float32
+    with pytest.raises(ValueError, match="infinity or a value too large for dtype\\('float32'\\)"):
+        est.partial_fit(X, Y_DIGITS[:50] * 1.0)
+
+
 def test_kept_workspaces_are_reused_and_not_part_of_the_model():
     est = MLPClassifier((16,), random_state=0).partial_fit(
         X_DIGITS[:200], Y_DIGITS[:200], classes=range(10)
