@@ -693,7 +693,7 @@ def _fmt(value, metric=""):
     if value is None:
         return ""
     if any(unit in metric for unit in ("us/", "ms", "MB")):
-        return f"{value:.1f}"
+        return f"{value:.3f}" if value < 1 else f"{value:.1f}"
     return f"{value:.3f}" if value < 10 else f"{value:.1f}"
 
 
