@@ -21,11 +21,20 @@ X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
 X_DIGITS = X_DIGITS / 16.0
 
 
-def _stream(est, X, y, chunk=100, **first):
+def _stream(est, X, y, chunk=100, labels_as_lists=False, **first):
+    """``partial_fit`` over the chunks; lists of labels go through validate_data (the full path)."""
     for start in range(0, X.shape[0], chunk):
-        est.partial_fit(X[start : start + chunk], y[start : start + chunk], **first)
+        y_chunk = y[start : start + chunk]
+        est.partial_fit(
+            X[start : start + chunk], y_chunk.tolist() if labels_as_lists else y_chunk, **first
+        )
         first = {}
     return est
+
+
+def _assert_same_weights(a, b):
+    for u, v in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        assert_array_equal(u, v)
 
 
 @pytest.mark.parametrize("n_classes", [2, 10])
@@ -35,16 +44,13 @@ def test_plain_chunks_train_exactly_like_validated_ones(n_classes, dtype):
     X, y = X_DIGITS[mask][:600].astype(dtype), Y_DIGITS[mask][:600]
     classes = np.arange(n_classes)
     fast = _stream(MLPClassifier((16,), random_state=0), X, y, classes=classes)
-    # Labels as a list go through validate_data and the label binarizer: the full path.
-    slow = MLPClassifier((16,), random_state=0)
-    for start in range(0, X.shape[0], 100):
-        first = {"classes": classes} if start == 0 else {}
-        slow.partial_fit(X[start : start + 100], y[start : start + 100].tolist(), **first)
+    slow = _stream(
+        MLPClassifier((16,), random_state=0), X, y, labels_as_lists=True, classes=classes
+    )
     unsigned = _stream(MLPClassifier((16,), random_state=0), X, y.astype(np.uint8), classes=classes)
     assert fast.coefs_[0].dtype == slow.coefs_[0].dtype == unsigned.coefs_[0].dtype == dtype
     for other in (slow, unsigned):
-        for a, b in zip(fast.coefs_ + fast.intercepts_, other.coefs_ + other.intercepts_):
-            assert_array_equal(a, b)
+        _assert_same_weights(fast, other)
         assert fast.loss_curve_ == other.loss_curve_
 
 
@@ -52,11 +58,10 @@ def test_plain_regression_chunks_train_exactly_like_validated_ones():
     X, y = make_regression(600, 10, random_state=0)
     y = y / y.std()
     fast = _stream(MLPRegressor(hidden_layer_sizes=(16,), random_state=0), X, y)
-    slow = MLPRegressor(hidden_layer_sizes=(16,), random_state=0)
-    for start in range(0, 600, 100):
-        slow.partial_fit(X[start : start + 100], y[start : start + 100].tolist())
-    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
-        assert_array_equal(a, b)
+    slow = _stream(
+        MLPRegressor(hidden_layer_sizes=(16,), random_state=0), X, y, labels_as_lists=True
+    )
+    _assert_same_weights(fast, slow)
 
 
 @pytest.mark.parametrize("labels", ["shifted", "negative", "gapped"])
@@ -66,12 +71,10 @@ def test_plain_labels_other_than_0_to_k_train_exactly_like_validated_ones(labels
     y = {"shifted": y + 5, "negative": y - 1, "gapped": y * 4}[labels]
     classes = np.unique(y)
     fast = _stream(MLPClassifier((16,), random_state=0), X, y, classes=classes)
-    slow = MLPClassifier((16,), random_state=0)
-    for start in range(0, X.shape[0], 100):
-        first = {"classes": classes} if start == 0 else {}
-        slow.partial_fit(X[start : start + 100], y[start : start + 100].tolist(), **first)
-    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
-        assert_array_equal(a, b)
+    slow = _stream(
+        MLPClassifier((16,), random_state=0), X, y, labels_as_lists=True, classes=classes
+    )
+    _assert_same_weights(fast, slow)
     with pytest.raises(ValueError, match="classes not in `self.classes_`"):
         fast.partial_fit(X[:50], np.full(50, classes.max() + 1))
 
@@ -150,8 +153,7 @@ def test_nonfinite_chunk_found_by_the_epoch_is_refused_and_undone(Estimator, whe
     assert pickle.dumps(est) == before
     est.partial_fit(X[200:], y[200:])
     clean = Estimator(**params).partial_fit(X[:100], y[:100], **first).partial_fit(X[200:], y[200:])
-    for a, b in zip(est.coefs_ + est.intercepts_, clean.coefs_ + clean.intercepts_):
-        assert_array_equal(a, b)
+    _assert_same_weights(est, clean)
     assert est.loss_curve_ == clean.loss_curve_
 
 
