@@ -19,7 +19,7 @@ Two kinds of hidden activation:
   the same exp or normal tail.  The forward pass of training stores the
   slopes ``f'(z)`` in the pre-activation workspace
   (``bias_activate_slope``) and the backward pass multiplies the deltas by
-  them (``multiply_slope``), so each element's transcendental functions are
+  them, so each element's transcendental functions are
   evaluated once per step, not once forward and once backward.  Prediction
   takes ``f(z)`` alone (``bias_activate``), and LLVM removes the unused
   slope.  ``_with_kernel`` maps a code to its kernel and hands it to the
@@ -386,7 +386,7 @@ def bias_activate_slope(code, P, b, A):
 
     The training forward pass of the codes of ``needs_preactivation`` (others:
     nothing is done): ``P`` comes in holding the layer's ``X @ W`` and leaves
-    holding what ``multiply_slope`` multiplies the deltas by.
+    holding what the backward pass multiplies the deltas by.
     """
     _with_kernel(code, _activate_slope_loop, (P, b, A))
 
@@ -426,12 +426,3 @@ def multiply_derivative(code, A, D, a_scale):
             for j in range(m):
                 if not A[i, j] > zero:
                     D[i, j] *= slope
-
-
-@kernel
-def multiply_slope(S, D):
-    """In place ``D *= S``: the slopes ``f'(z)`` that ``bias_activate_slope`` stored."""
-    n, m = S.shape
-    for i in range(n):
-        for j in range(m):
-            D[i, j] *= S[i, j]

@@ -98,12 +98,3 @@ def apply_dropout(A, M, threshold, scale, rng, keys, rows, layer):
             mask = keep if draw >= threshold else zero
             M[i, j] = mask
             A[i, j] *= mask
-
-
-@kernel
-def multiply_mask(D, M):
-    """``D *= M``: the gradient flows through the kept units only, scaled alike."""
-    n, m = D.shape
-    for i in range(n):
-        for j in range(m):
-            D[i, j] *= M[i, j]

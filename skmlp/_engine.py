@@ -58,11 +58,10 @@ from ._activations import (
     bias_activate,
     bias_activate_slope,
     multiply_derivative,
-    multiply_slope,
     needs_preactivation,
 )
 from ._batch_norm import normalize_backward, normalize_infer, normalize_train
-from ._dropout import apply_dropout, multiply_mask
+from ._dropout import apply_dropout
 from ._jit import kernel, like
 from ._losses import loss_and_delta
 from ._optimizers import ADAMW, L1_RATIO, finished_gradient, optimizer_step, penalty
@@ -231,6 +230,17 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
 
 
 @kernel
+def _multiply(D, M):
+    """``D *= M`` element by element: the backward pass through a layer's
+    dropout masks, and through the slopes ``f'(z)`` that the forward pass left
+    in ``pres`` (``bias_activate_slope``)."""
+    n, m = D.shape
+    for i in range(n):
+        for j in range(m):
+            D[i, j] *= M[i, j]
+
+
+@kernel
 def _column_sums(D, out):
     # Rows outer, columns inner: the inner loop vectorises, and the row order
     # of the additions is NumPy's for ``D.sum(axis=0)`` on a C array.
@@ -291,11 +301,11 @@ def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
             # kept units, scaled as they were, and f(z) is A / drop scale.
             a_scale = one
             if thresholds.shape[0] > 0 and thresholds[i - 1] > 0:
-                multiply_mask(D_prev, _block(masks, act_offsets, units, i, n))
+                _multiply(D_prev, _block(masks, act_offsets, units, i, n))
                 a_scale = one / like(params, drop_scales[i - 1])
             code = hidden[i - 1]
             if needs_preactivation(code):
-                multiply_slope(_block(pres, act_offsets, units, i, n), D_prev)
+                _multiply(D_prev, _block(pres, act_offsets, units, i, n))
             else:
                 multiply_derivative(code, _block(acts, act_offsets, units, i, n), D_prev, a_scale)
     return value

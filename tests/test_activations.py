@@ -7,7 +7,7 @@
   in-place one of prediction (``bias_activate``) and the training one that
   also stores the slopes f'(z) (``bias_activate_slope``), and the derivative
   each activation uses in the backward pass (``multiply_derivative`` from
-  the output, ``multiply_slope`` with the stored slopes).
+  the output, or the slopes ``bias_activate_slope`` stored).
 - Float32 models compute in float32: results are the float32 rounding of the
   reference to a few ulp, not the float64 value rounded once.
 - The pre-activation workspace exists only for the activations that need it,
@@ -41,7 +41,6 @@ from skmlp._activations import (
     bias_activate,
     bias_activate_slope,
     multiply_derivative,
-    multiply_slope,
 )
 from skmlp._workspaces import Batch, preactivation_workspace
 
@@ -108,7 +107,7 @@ def backward(code, Z, D):
     if code in PREACTIVATION_CODES:
         S = Z.copy()  # the training forward pass leaves the slopes in it
         bias_activate_slope(code, S, np.zeros(Z.shape[1], dtype=Z.dtype), np.empty_like(Z))
-        multiply_slope(S, D)
+        D *= S  # what the backward pass does with them
     else:
         A = forward(code, Z, keep=False)
         multiply_derivative(code, A, D, 1.0)
