@@ -54,31 +54,18 @@ _GENERATORS = weakref.WeakKeyDictionary()
 _PREDICT_WORKSPACE = 1 << 22
 
 
-#: The exponent bits of each float dtype, as the unsigned integer of its width.
-_EXPONENT_BITS = {
-    np.dtype(np.float64): (np.uint64, np.uint64(0x7FF0000000000000)),
-    np.dtype(np.float32): (np.uint32, np.uint32(0x7F800000)),
-}
-
-
 def _all_finite(a):
-    """Whether every value of float32/float64 array ``a`` is finite.
+    """Whether every value of float array ``a`` is finite, without an array of flags.
 
-    A compiled pass over the values' bit patterns (``count_nonfinite``) for a
-    contiguous array of native byte order, about twice as fast as a float sum
-    and without NumPy's array of flags; other arrays take NumPy's test.
+    A finite sum means finite values (NaN and inf propagate); only when the
+    sum is not finite (a non-finite value, or finite values whose sum
+    overflows) are the values tested one by one. ``partial_fit``'s fast path
+    does not call it: its epoch counts the non-finite values while gathering
+    the batches (``run_epoch``).
     """
-    if a.flags.c_contiguous:
-        flat = a.reshape(-1)
-    elif a.flags.f_contiguous:
-        flat = a.T.reshape(-1)
-    else:
-        return bool(np.isfinite(a).all())
-    bits = _EXPONENT_BITS.get(a.dtype)  # None for a non-native byte order
-    if bits is None:
-        return bool(np.isfinite(a).all())
-    unsigned, exponent = bits
-    return _engine.count_nonfinite(flat.view(unsigned), exponent) == 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = a.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(a).all())
 
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):

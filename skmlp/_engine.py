@@ -389,19 +389,3 @@ def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, d
         pen, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)
     nonfinite[0] = bad
     return total, t
-
-
-@kernel
-def count_nonfinite(bits, exponent):
-    """How many of the floats whose bit patterns are ``bits`` are NaN or infinite.
-
-    ``bits`` is a float array viewed as unsigned integers of its width and
-    ``exponent`` the dtype's exponent mask: a value is not finite exactly when
-    all its exponent bits are set. Integer compares and an integer sum
-    vectorise, with no rounding to reason about; NumPy's ``isfinite(a).all()``
-    writes an array of flags first, and a float sum is a serial chain.
-    """
-    count = 0
-    for i in range(bits.shape[0]):
-        count += (bits[i] & exponent) == exponent
-    return count
