@@ -52,6 +52,8 @@ _GENERATORS = weakref.WeakKeyDictionary()
 
 # Largest activation workspace (elements) prediction uses; rows go in blocks.
 _PREDICT_WORKSPACE = 1 << 22
+_EPSILON = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float32, np.float64)}
+_SPEC_CODES = {}  # (activation, loss, out_activation_, n_layers) -> the kernels' codes (_spec)
 
 
 def _all_finite(a):
@@ -428,11 +430,31 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _loss_param(self, dtype):
         """The loss kernel's parameter: the probability clip of the log losses."""
-        return float(np.finfo(dtype).eps)
+        return _EPSILON[np.dtype(dtype)]
 
     def _spec(self, dtype):
-        """The ``spec`` pack of the kernels: the three codes and the loss parameter."""
-        return (*self._codes(), self._loss_param(dtype))
+        """The ``spec`` pack of the kernels: the three codes and the loss parameter.
+
+        The codes are kept per configuration (``_SPEC_CODES``): building them
+        validates the activation names and allocates the code array, about
+        2 us that a one-row ``predict`` would otherwise pay on every call.
+        The kernels only read the array, so one serves every model.
+        """
+        activation = self.activation
+        if not isinstance(activation, str):
+            try:
+                activation = tuple(activation)
+                hash(activation)
+            except TypeError:  # not a sequence of hashable names: validated uncached
+                return (*self._codes(), self._loss_param(dtype))
+        key = (activation, self.loss, self.out_activation_, len(self._layout.units))
+        codes = _SPEC_CODES.get(key)
+        if codes is None:
+            codes = self._codes()
+            if len(_SPEC_CODES) >= 256:
+                _SPEC_CODES.clear()
+            _SPEC_CODES[key] = codes
+        return (*codes, self._loss_param(dtype))
 
     def _hidden_activations(self, n_hidden):
         """``activation`` as one name per hidden layer (ValueError naming both lengths)."""

@@ -223,10 +223,19 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
         Xd = X if sparse else X[start:stop]
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (rows[:m], no_targets, none)
-        out[start:stop] = forward(
-            params, layout, block_inp, batch, ws, spec, norm, drop, False, depth
-        )
+        A = forward(params, layout, block_inp, batch, ws, spec, norm, drop, False, depth)
+        _copy_rows(A, out, start)
     return out
+
+
+@kernel
+def _copy_rows(A, out, start):
+    """``out[start : start + len(A)] = A``, written as a loop: Numba's slice
+    assignment from an array compiles a shape-mismatch message (string
+    formatting), which took seconds of the first fit's compilation."""
+    for r in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            out[start + r, j] = A[r, j]
 
 
 @kernel
@@ -244,7 +253,8 @@ def _multiply(D, M):
 def _column_sums(D, out):
     # Rows outer, columns inner: the inner loop vectorises, and the row order
     # of the additions is NumPy's for ``D.sum(axis=0)`` on a C array.
-    out[:] = D[0]
+    for j in range(D.shape[1]):  # not out[:] = D[0]: see _copy_rows
+        out[j] = D[0, j]
     for r in range(1, D.shape[0]):
         for j in range(D.shape[1]):
             out[j] += D[r, j]

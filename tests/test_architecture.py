@@ -260,3 +260,26 @@ def test_per_layer_activations_pickle_clone_and_continue():
     assert clone(est).get_params()["activation"] == ["elu", "relu"]
     loaded.partial_fit(X_IRIS, Y_IRIS)
     assert len(loaded.loss_curve_) == len(est.loss_curve_) + 1
+
+
+def test_prediction_follows_the_activation_it_is_given_now():
+    # Prediction reads `activation` at call time, as scikit-learn's does; the
+    # kernels' codes are kept per configuration (_spec), so a changed value,
+    # or the same names as a list, a tuple or an array, must be looked up anew.
+    est = small(MLPRegressor, hidden_layer_sizes=(6, 5), activation=("tanh", "gelu")).fit(
+        X_REG, Y_REG
+    )
+    first = est.predict(X_REG)
+    for names in (["tanh", "gelu"], np.array(["tanh", "gelu"])):
+        est.set_params(activation=names)
+        assert_array_equal(est.predict(X_REG), first)
+    for names in ("relu", ["gelu", "tanh"], ("relu", "gelu")):
+        est.set_params(activation=names)
+        expected = numpy_forward(est, X_REG).ravel()
+        assert_allclose(est.predict(X_REG), expected, rtol=1e-10, atol=1e-12)
+        assert np.max(np.abs(expected - first)) > 1e-3
+    est.set_params(activation=["relu"])  # one name for two hidden layers: refused, not cached
+    with pytest.raises(ValueError, match="activation"):
+        est.predict(X_REG)
+    with pytest.raises(ValueError, match="activation"):
+        est.predict(X_REG)
