@@ -30,9 +30,11 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
         else:
             assert row["values"]["skmlp"] > 0
         assert f"| {row['workload']} | {row['metric']} |" in table
-        # skmlp-only rows: the GEMM floor, the cold compile, dropout (PyTorch
-        # optional), and W9 (every activation, which only skmlp has)
-        skmlp_only = any(word in row["metric"] for word in ("floor", "cache", "dropout"))
+        # skmlp-only rows: the GEMM floor and the Adam steps alone, the cold
+        # compile, dropout (PyTorch optional), and W10 (every activation,
+        # which only skmlp has)
+        words = ("floor", "Adam steps", "cache", "dropout")
+        skmlp_only = any(word in row["metric"] for word in words)
         if row["workload"] == "W9":  # sklearn streams through partial_fit as well
             assert "sklearn" in row["values"]
         skmlp_only |= row["workload"] == "W10"
@@ -47,6 +49,10 @@ def test_benchmark_suite_runs_on_tiny_sizes_and_writes_its_table(tmp_path):
     w9 = {row["metric"]: row["values"]["skmlp"] for row in rows if row["workload"] == "W9"}
     assert len(w9) == 4
     assert all(0 < v < 10 for m, v in w9.items() if "fit's" in m)
+    # W1's epoch against its matrix products, and against them plus its Adam steps.
+    for dtype in ("float32", "float64"):
+        assert f"- {dtype} s/epoch: skmlp / GEMM floor of the same shapes = " in table
+        assert f"- {dtype} s/epoch: skmlp / (GEMM floor + Adam steps alone) = " in table
     # W8's modern configuration and W10's activations are reported against relu.
     assert "/ relu epoch: skmlp" in table
     assert "W10 4,000 x 40 float64: gelu, ms/epoch / relu epoch" in table
