@@ -53,7 +53,7 @@ _GENERATORS = weakref.WeakKeyDictionary()
 # Largest activation workspace (elements) prediction uses; rows go in blocks.
 _PREDICT_WORKSPACE = 1 << 22
 _EPSILON = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float32, np.float64)}
-_SPEC_CODES = {}  # (activation, loss, out_activation_, n_layers) -> the kernels' codes (_spec)
+_CODES = {}  # (activation, loss, out_activation_, n_layers) -> the kernels' codes (_codes)
 
 
 def _all_finite(a):
@@ -433,12 +433,20 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return _EPSILON[np.dtype(dtype)]
 
     def _spec(self, dtype):
-        """The ``spec`` pack of the kernels: the three codes and the loss parameter.
+        """The ``spec`` pack of the kernels: the three codes and the loss parameter."""
+        return (*self._codes(), self._loss_param(dtype))
 
-        The codes are kept per configuration (``_SPEC_CODES``): building them
-        validates the activation names and allocates the code array, about
-        2 us that a one-row ``predict`` would otherwise pay on every call.
-        The kernels only read the array, so one serves every model.
+    def _hidden_activations(self, n_hidden):
+        """``activation`` as one name per hidden layer (ValueError naming both lengths)."""
+        return hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes)
+
+    def _codes(self):
+        """The kernels' codes: hidden activations (an int64 array), output activation, loss.
+
+        Kept per configuration (``_CODES``): building them validates the
+        activation names and allocates the code array, about 2 us that a
+        one-row ``predict`` would otherwise pay on every call. The kernels
+        and every caller only read the array, so one serves every model.
         """
         activation = self.activation
         if not isinstance(activation, str):
@@ -446,21 +454,17 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 activation = tuple(activation)
                 hash(activation)
             except TypeError:  # not a sequence of hashable names: validated uncached
-                return (*self._codes(), self._loss_param(dtype))
+                return self._new_codes()
         key = (activation, self.loss, self.out_activation_, len(self._layout.units))
-        codes = _SPEC_CODES.get(key)
+        codes = _CODES.get(key)
         if codes is None:
-            codes = self._codes()
-            if len(_SPEC_CODES) >= 256:
-                _SPEC_CODES.clear()
-            _SPEC_CODES[key] = codes
-        return (*codes, self._loss_param(dtype))
+            codes = self._new_codes()
+            if len(_CODES) >= 256:
+                _CODES.clear()
+            _CODES[key] = codes
+        return codes
 
-    def _hidden_activations(self, n_hidden):
-        """``activation`` as one name per hidden layer (ValueError naming both lengths)."""
-        return hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes)
-
-    def _codes(self):
+    def _new_codes(self):
         loss = self.loss
         if loss == "log_loss" and self.out_activation_ == "logistic":
             loss = "binary_log_loss"

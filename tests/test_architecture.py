@@ -264,7 +264,7 @@ def test_per_layer_activations_pickle_clone_and_continue():
 
 def test_prediction_follows_the_activation_it_is_given_now():
     # Prediction reads `activation` at call time, as scikit-learn's does; the
-    # kernels' codes are kept per configuration (_spec), so a changed value,
+    # kernels' codes are kept per configuration (_codes), so a changed value,
     # or the same names as a list, a tuple or an array, must be looked up anew.
     est = small(MLPRegressor, hidden_layer_sizes=(6, 5), activation=("tanh", "gelu")).fit(
         X_REG, Y_REG
