@@ -650,21 +650,29 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             reset=False,
         )
 
-    def _forward_pass_fast(self, X, check_input=True, depth=None):
+    def _forward_pass_fast(self, X, check_input=True, depth=None, dtype=None):
         """Output-layer activations for X (probabilities or predicted values).
 
         ``depth`` stops after that many weight layers: the activations of
         hidden layer ``depth`` (what ``transform`` returns for the last one).
+        ``dtype`` computes in that precision instead of the model's: a
+        float32 model evaluated in float64 gives each row the same result
+        wherever it sits in X, which float32 BLAS kernels do not promise
+        to scikit-learn's tolerance (the tabular recipe uses it).
         """
         if check_input:
             X = self._validate_predict_input(X)
         params = self._sync_params()
+        running = self._running
+        if dtype is not None and np.dtype(dtype) != params.dtype:
+            params = params.astype(dtype)
+            running = running.astype(dtype)
         announce(params.dtype, _engine.predict)
         layout = self._layout
         if depth is None:
             depth = len(layout.units) - 1
         inp = EngineInput(X, params.dtype)
-        norm = norm_pack(layout, self._running, 0, training=False)
+        norm = norm_pack(layout, running, 0, training=False)
         spec = self._spec(params.dtype)
         drop = NO_DROPOUT[params.dtype]
         out = _engine.predict(

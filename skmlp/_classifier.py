@@ -319,8 +319,8 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
             check_is_fitted(self)
         return self._predict(X)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
+    def _predict(self, X, check_input=True, dtype=None):
+        y_pred = self._forward_pass_fast(X, check_input=check_input, dtype=dtype)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         # LabelBinarizer.inverse_transform's rules, without its validation
@@ -420,7 +420,11 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
         """
         if not hasattr(self, "_params"):  # cheap test first: predict latency counts
             check_is_fitted(self)
-        y_pred = self._forward_pass_fast(X)
+        return self._predict_proba(X)
+
+    def _predict_proba(self, X, dtype=None):
+        """``predict_proba``, computed in ``dtype`` (see ``_forward_pass_fast``)."""
+        y_pred = self._forward_pass_fast(X, dtype=dtype)
         # A saturated logistic or softmax output rounds to exactly 0 or 1;
         # keep probabilities strictly inside (0, 1) so their logs are finite.
         info = np.finfo(y_pred.dtype)

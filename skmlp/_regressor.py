@@ -184,8 +184,8 @@ default='squared_error'
             check_is_fitted(self)
         return self._predict(X)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
+    def _predict(self, X, check_input=True, dtype=None):
+        y_pred = self._forward_pass_fast(X, check_input=check_input, dtype=dtype)
         if y_pred.shape[1] == 1:
             return y_pred.ravel()
         return y_pred

@@ -12,6 +12,12 @@ at fit time, two fitted parts that stay inspectable:
   (:class:`~skmlp.preprocessing.PiecewiseLinearEncoder`). Categorical columns
   are one-hot encoded, missing values as a category of their own and rare
   categories pooled. The output is float32, so the network trains in float32.
+  Prediction evaluates that float32 network in float64: each row then gets
+  the same result wherever it sits in the input (float32 matrix products
+  may round a row differently by its position in the block). The float64
+  products take about 2.5 times as long; with the preprocessing, a
+  prediction takes about a third longer (20,000 rows of a five-column
+  table: 0.14 s instead of 0.10 s).
 - ``mlp_``: an :class:`~skmlp.MLPClassifier` or :class:`~skmlp.MLPRegressor`
   with defaults drawn from the tabular deep-learning literature (RealMLP,
   Holzmüller et al., 2024; Gorishniy et al., 2021 and 2022): a few wide
@@ -43,6 +49,8 @@ from ._regressor import MLPRegressor
 from .preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
 
 _MISSING = "<missing>"
+#: The precision the fitted float32 network is evaluated in (see the module docstring).
+_PREDICTION_DTYPE = np.float64
 #: early_stopping='auto' holds out a validation split from this many rows on.
 _EARLY_STOPPING_ROWS = 1000
 
@@ -505,7 +513,7 @@ class TabularMLPClassifier(ClassifierMixin, _BaseTabularMLP):
             The predicted classes.
         """
         Xt = self._transform(X)
-        return self.mlp_.predict(Xt)
+        return self.mlp_._predict(Xt, dtype=_PREDICTION_DTYPE)
 
     def predict_proba(self, X):
         """Predict class probabilities for X.
@@ -521,7 +529,7 @@ class TabularMLPClassifier(ClassifierMixin, _BaseTabularMLP):
             The probability of each class, in the order of ``classes_``.
         """
         Xt = self._transform(X)
-        return self.mlp_.predict_proba(Xt)
+        return self.mlp_._predict_proba(Xt, dtype=_PREDICTION_DTYPE)
 
     def predict_log_proba(self, X):
         """Predict the logarithm of class probabilities for X.
@@ -667,7 +675,7 @@ class TabularMLPRegressor(RegressorMixin, _BaseTabularMLP):
             The predictions, in the units of the target.
         """
         Xt = self._transform(X)
-        standardised = self.mlp_.predict(Xt)
+        standardised = self.mlp_._predict(Xt, dtype=_PREDICTION_DTYPE)
         y = standardised.astype(np.float64) * self.y_scale_ + self.y_mean_
         return y
 

@@ -214,3 +214,46 @@ def test_feature_names_are_checked_at_predict_time():
     clf = TabularMLPClassifier(max_iter=1).fit(X, y)
     with pytest.raises(ValueError, match="feature names"):
         clf.predict(X[["age", "income", "city", "plan", "member"]])
+
+
+def _float64_forward(mlp, X):
+    """The relu network's output from its (float32) arrays, computed in float64 with NumPy."""
+    A = np.asarray(X, dtype=np.float64)
+    for i, (W, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
+        Z = A @ W.astype(np.float64)
+        last = i == len(mlp.coefs_) - 1
+        if not last and getattr(mlp, "batch_norm_scales_", None) is not None:
+            mean = mlp.batch_norm_means_[i].astype(np.float64)
+            var = mlp.batch_norm_vars_[i].astype(np.float64)
+            Z = (Z - mean) / np.sqrt(var + 1e-5) * mlp.batch_norm_scales_[i].astype(np.float64)
+        Z += b.astype(np.float64)
+        A = Z if last else np.maximum(Z, 0)
+    return A
+
+
+def test_the_float32_network_is_evaluated_in_float64():
+    # float32 matrix products may round a row differently by its position in
+    # the block (OpenBLAS's Haswell kernel does), beyond scikit-learn's
+    # sample-order tolerance; evaluated in float64, the rounding is 1e-16.
+    X, y, score = _frame()
+    clf = TabularMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    reg = TabularMLPRegressor(max_iter=5, random_state=0).fit(X, score)
+    assert clf.mlp_.coefs_[0].dtype == reg.mlp_.coefs_[0].dtype == np.float32
+    Xt = clf.preprocessor_.transform(X)
+    positive = 1 / (1 + np.exp(-_float64_forward(clf.mlp_, Xt).ravel()))  # logistic output
+    assert_allclose(clf.predict_proba(X), np.c_[1 - positive, positive], rtol=1e-12)
+    expected = _float64_forward(reg.mlp_, reg.preprocessor_.transform(X)).ravel()
+    assert_allclose(reg.predict(X), expected * reg.y_scale_ + reg.y_mean_, rtol=1e-12)
+    order = np.random.RandomState(0).permutation(len(X))
+    assert_allclose(clf.predict_proba(X.iloc[order]), clf.predict_proba(X)[order], rtol=1e-12)
+
+
+def test_a_float32_network_evaluated_in_float64_keeps_its_batch_norm():
+    X, y, _ = _frame()
+    Xt = TabularMLPClassifier().fit(X[:50], y[:50]).preprocessor_.transform(X)
+    mlp = MLPRegressor(hidden_layer_sizes=(8, 8), batch_norm=True, max_iter=5, random_state=0)
+    mlp.fit(Xt, y.astype(float))
+    assert mlp.coefs_[0].dtype == np.float32
+    expected = _float64_forward(mlp, Xt).ravel()
+    assert_allclose(mlp._predict(Xt, dtype=np.float64), expected, rtol=1e-12)
+    assert mlp.predict(Xt).dtype == np.float32  # the public path keeps the model's precision
