@@ -23,8 +23,7 @@ at fit time, two fitted parts that stay inspectable:
   Holzmüller et al., 2024; Gorishniy et al., 2021 and 2022): two hidden
   layers, AdamW with ``beta_2=0.95``, a cosine schedule with warm-up,
   dropout, label smoothing for classification, a standardised target for
-  regression, and, above 10,000 rows, early stopping on a held-out split
-  with the best epoch restored.
+  regression, and the best epoch on a held-out split restored at the end.
 """
 
 import contextlib
@@ -52,9 +51,8 @@ from .preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
 _MISSING = "<missing>"
 #: The precision the fitted float32 network is evaluated in (see the module docstring).
 _PREDICTION_DTYPE = np.float64
-#: early_stopping='auto' holds out a validation split above this many rows
-#: (HistGradientBoosting*'s rule for its own early stopping).
-_EARLY_STOPPING_ROWS = 10_000
+#: early_stopping='auto' holds out a validation split from this many rows on.
+_EARLY_STOPPING_ROWS = 1000
 
 
 def _is_dataframe(X):
@@ -238,7 +236,7 @@ class _BaseTabularMLP(BaseEstimator):
     def _network_params(self, n_samples):
         early_stopping = self.early_stopping
         if early_stopping == "auto":
-            early_stopping = n_samples > _EARLY_STOPPING_ROWS
+            early_stopping = n_samples >= _EARLY_STOPPING_ROWS
         return dict(
             hidden_layer_sizes=self.hidden_layer_sizes,
             activation=self.activation,
@@ -341,11 +339,10 @@ default='scale+piecewise_linear'
         Hold out ``validation_fraction`` of the training data (stratified for
         a classifier) to score each epoch, stop when the score has not
         improved for ``n_iter_no_change`` epochs and restore the best epoch's
-        weights. 'auto' does so above 10,000 training samples, as
-        gradient boosting's ``early_stopping='auto'`` does; below, every
-        epoch of the schedule runs on all the data and the last one is kept.
+        weights. 'auto' does so from 1,000 training samples on; below, every
+        epoch of the schedule runs on all the data.
 
-    validation_fraction : float, default=0.1
+    validation_fraction : float, default=0.2
         Fraction of the training data held out for early stopping.
 
     n_iter_no_change : int, default={n_iter_no_change}
@@ -390,8 +387,8 @@ class TabularMLPClassifier(ClassifierMixin, _BaseTabularMLP):
     does, and fits a preprocessing (``preprocessor_``) and an
     :class:`~skmlp.MLPClassifier` (``mlp_``) whose defaults come from the
     tabular deep-learning literature: AdamW with ``beta_2=0.95``, a cosine
-    schedule with warm-up, dropout, label smoothing and, above 10,000 rows,
-    early stopping with the best epoch restored. See :ref:`tabular` for what each part does and
+    schedule with warm-up, dropout, label smoothing, the best epoch on a
+    held-out split restored. See :ref:`tabular` for what each part does and
     how it compares with gradient boosting.
 
     Parameters
@@ -454,7 +451,7 @@ class TabularMLPClassifier(ClassifierMixin, _BaseTabularMLP):
         batch_size="auto",
         max_iter=30,
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction=0.2,
         n_iter_no_change=10,
         label_smoothing=0.1,
         random_state=None,
@@ -558,8 +555,8 @@ class TabularMLPRegressor(RegressorMixin, _BaseTabularMLP):
     does, and fits a preprocessing (``preprocessor_``) and an
     :class:`~skmlp.MLPRegressor` (``mlp_``) on the standardised target, with
     defaults from the tabular deep-learning literature: AdamW with
-    ``beta_2=0.95``, a cosine schedule with warm-up, dropout and, above
-    10,000 rows, early stopping with the best epoch restored. See :ref:`tabular` for what each part does and
+    ``beta_2=0.95``, a cosine schedule with warm-up, dropout, the best epoch on
+    a held-out split restored. See :ref:`tabular` for what each part does and
     how it compares with gradient boosting.
 
     Parameters
@@ -615,7 +612,7 @@ class TabularMLPRegressor(RegressorMixin, _BaseTabularMLP):
         batch_size="auto",
         max_iter=30,
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction=0.2,
         n_iter_no_change=10,
         random_state=None,
         verbose=False,
