@@ -355,7 +355,7 @@ def test_tabular_example_claims():
     clipped = re.search(r"smooth clipping:  from (\S+) to (\S+)", out)
     assert float(standard.group(2)) > 10
     assert -3 < float(clipped.group(1)) and float(clipped.group(2)) < 3
-    # Over three splits: the recipe within 0.01 of gradient boosting, above scikit-learn's MLP.
+    # Over three splits: the recipe above gradient boosting and scikit-learn's MLP.
     accuracy = dict(
         (name, float(value))
         for name, value in re.findall(
@@ -363,7 +363,7 @@ def test_tabular_example_claims():
         )
     )
     assert set(accuracy) == {"gradient boosting", "scikit-learn MLP", "skmlp recipe"}
-    assert abs(accuracy["skmlp recipe"] - accuracy["gradient boosting"]) <= 0.01
+    assert accuracy["skmlp recipe"] > accuracy["gradient boosting"]
     assert accuracy["skmlp recipe"] > accuracy["scikit-learn MLP"]
     # The four string columns are typed as categorical from their dtype.
     assert "['Home', 'Marital', 'Records', 'Job']" in out
