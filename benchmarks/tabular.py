@@ -140,7 +140,7 @@ def child(dataset, model_name, seeds, quick):
     X, y, task = load(dataset, quick)
     if model_name != "hgb":
         # Compile (or load) skmlp's kernels outside the timed fits; the
-        # recipe's early stopping (above 10,000 rows) compiles its own part.
+        # recipe's early stopping (from 1,000 rows on) compiles its own part.
         warm = make_model(model_name, X, task, 0, True).fit(X.iloc[:200], y.iloc[:200])
         if model_name == "recipe":
             warm.set_params(early_stopping=True).fit(X.iloc[:200], y.iloc[:200])

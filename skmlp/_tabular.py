@@ -14,10 +14,10 @@ at fit time, two fitted parts that stay inspectable:
   categories pooled. The output is float32, so the network trains in float32.
   Prediction evaluates that float32 network in float64: each row then gets
   the same result wherever it sits in the input (float32 matrix products
-  may round a row differently by its position in the block). The float64
-  products take about 2.5 times as long; with the preprocessing, a
-  prediction takes about a third longer (20,000 rows of a five-column
-  table: 0.14 s instead of 0.10 s).
+  may round a row differently by its position in the block). The network's
+  part takes 3 to 4 times as long in float64, and a whole prediction,
+  preprocessing included, about a quarter longer (20,000 rows of a
+  five-column table: 0.12 s instead of 0.095 s).
 - ``mlp_``: an :class:`~skmlp.MLPClassifier` or :class:`~skmlp.MLPRegressor`
   with defaults drawn from the tabular deep-learning literature (RealMLP,
   Holzmüller et al., 2024; Gorishniy et al., 2021 and 2022): two hidden
