@@ -257,3 +257,19 @@ def test_a_float32_network_evaluated_in_float64_keeps_its_batch_norm():
     expected = _float64_forward(mlp, Xt).ravel()
     assert_allclose(mlp._predict(Xt, dtype=np.float64), expected, rtol=1e-12)
     assert mlp.predict(Xt).dtype == np.float32  # the public path keeps the model's precision
+
+
+def test_an_ensemble_of_seeds_through_scikit_learns_voting_estimators():
+    # The user guide's ensemble: recipes with different seeds, averaged.
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+    X, y, score = _frame()
+    members = [(f"seed{s}", TabularMLPClassifier(max_iter=3, random_state=s)) for s in (0, 1)]
+    vote = VotingClassifier(members, voting="soft").fit(X, y)
+    fitted = [TabularMLPClassifier(max_iter=3, random_state=s).fit(X, y) for s in (0, 1)]
+    mean = np.mean([m.predict_proba(X) for m in fitted], axis=0)
+    assert_allclose(vote.predict_proba(X), mean, rtol=1e-12)
+    regressors = [(f"seed{s}", TabularMLPRegressor(max_iter=3, random_state=s)) for s in (0, 1)]
+    vote = VotingRegressor(regressors).fit(X, score)
+    fitted = [TabularMLPRegressor(max_iter=3, random_state=s).fit(X, score) for s in (0, 1)]
+    assert_allclose(vote.predict(X), np.mean([m.predict(X) for m in fitted], axis=0), rtol=1e-12)
