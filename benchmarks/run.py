@@ -147,10 +147,11 @@ def adam_step_time(n, units, batch, dtype, reps):
     parameters, the gradient and both moments and writes three of them, so
     it is a pass over memory that no matrix product includes.
     """
+    from skmlp._layout import Layout
     from skmlp._optimizers import ADAM, hyperparameters, optimizer_step
 
-    n_coefs = sum(a * b for a, b in zip(units[:-1], units[1:], strict=True))
-    n_params = n_coefs + sum(units[1:])
+    layout = Layout.from_units(units)
+    n_coefs, n_params = layout.n_coefs, layout.n_params
     rng = np.random.default_rng(0)
     params = (0.01 * rng.standard_normal(n_params)).astype(dtype)
     grads = rng.standard_normal(n_params).astype(dtype)
