@@ -676,8 +676,7 @@ class TabularMLPRegressor(RegressorMixin, _BaseTabularMLP):
         """
         Xt = self._transform(X)
         standardised = self.mlp_._predict(Xt, dtype=_PREDICTION_DTYPE)
-        y = standardised.astype(np.float64) * self.y_scale_ + self.y_mean_
-        return y
+        return standardised * self.y_scale_ + self.y_mean_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
