@@ -562,7 +562,7 @@ class TabularMLPRegressor(RegressorMixin, _BaseTabularMLP):
     Parameters
     ----------{
         _PARAMETERS.format(
-            activation="relu",
+            activation="silu",
             weight_decay="0.0",
             learning_rate_init="0.005",
             max_iter="30",
@@ -605,7 +605,7 @@ class TabularMLPRegressor(RegressorMixin, _BaseTabularMLP):
         n_bins=16,
         max_categories=32,
         hidden_layer_sizes=(128, 128),
-        activation="relu",
+        activation="silu",
         dropout=0.15,
         weight_decay=0.0,
         learning_rate_init=0.005,

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -217,7 +218,8 @@ def test_feature_names_are_checked_at_predict_time():
 
 
 def _float64_forward(mlp, X):
-    """The relu network's output from its (float32) arrays, computed in float64 with NumPy."""
+    """The relu or silu network's output from its (float32) arrays, in float64 with NumPy/SciPy."""
+    hidden = {"relu": lambda Z: np.maximum(Z, 0), "silu": lambda Z: Z * expit(Z)}[mlp.activation]
     A = np.asarray(X, dtype=np.float64)
     for i, (W, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
         Z = A @ W.astype(np.float64)
@@ -227,7 +229,7 @@ def _float64_forward(mlp, X):
             var = mlp.batch_norm_vars_[i].astype(np.float64)
             Z = (Z - mean) / np.sqrt(var + 1e-5) * mlp.batch_norm_scales_[i].astype(np.float64)
         Z += b.astype(np.float64)
-        A = Z if last else np.maximum(Z, 0)
+        A = Z if last else hidden(Z)
     return A
 
 
