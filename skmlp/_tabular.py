@@ -90,11 +90,41 @@ def _as_category_strings(X):
 
     One-hot encoding needs each column to be all strings or all numbers; a
     column of strings with NaN, or of mixed types, becomes strings here.
+    Each distinct value is converted once per column: a pandas categorical
+    column through its categories and codes, any other column through a
+    table keyed by the value and its type (so that ``1``, ``1.0`` and
+    ``True`` stay three categories).
     """
-    X = np.asarray(X, dtype=object)
-    out = np.empty(X.shape, dtype=object)
-    for index, value in np.ndenumerate(X):
-        out[index] = _MISSING if _is_missing(value) else str(value)
+    if _is_dataframe(X):
+        columns = [X.iloc[:, j] for j in range(X.shape[1])]
+    else:
+        columns = list(np.asarray(X, dtype=object).T)
+    out = np.empty((len(columns[0]) if columns else X.shape[0], len(columns)), dtype=object)
+    for j, column in enumerate(columns):
+        out[:, j] = _column_strings(column)
+    return out
+
+
+def _column_strings(column):
+    """One column's values as strings, missing values as ``_MISSING`` (object array)."""
+    if str(getattr(column, "dtype", "")) == "category":
+        names = [str(category) for category in column.cat.categories]
+        names = np.array([*names, _MISSING], dtype=object)
+        return names[np.asarray(column.cat.codes)]  # code -1 (missing): the last name
+    values = np.asarray(column, dtype=object).tolist()
+    out = np.empty(len(values), dtype=object)
+    names = {}
+    for i, value in enumerate(values):
+        try:
+            key = (type(value), value)
+            name = names.get(key)
+        except TypeError:  # an unhashable value
+            key = name = None
+        if name is None:
+            name = _MISSING if _is_missing(value) else str(value)
+            if key is not None:
+                names[key] = name
+        out[i] = name
     return out
 
 

@@ -71,6 +71,35 @@ def test_unseen_and_missing_categories_at_predict_time():
     assert np.all(np.isfinite(clf.predict_proba(new)))
 
 
+def test_category_values_become_one_string_each_whatever_their_type():
+    # Each distinct value is one category, named by str(value); 1, 1.0 and
+    # True stay three; None, NaN and pd.NA are one missing category, in a
+    # pandas categorical column as in an object column or array.
+    values = [1, 1.0, True, "x", None, np.nan, pd.NA, 2.5, "x", 1]
+    X = pd.DataFrame(
+        {
+            "mixed": pd.Series(values, dtype=object),
+            "plan": pd.Categorical(["u", None, "v", "u", "v", None, "u", "u", "v", "u"]),
+            "flag": pd.array([True, False, None, True, False, True, False, True, False, True]),
+        }
+    )
+    y = np.arange(10) % 2
+    expected = {
+        "mixed": {"1", "1.0", "True", "x", "2.5", "<missing>"},
+        "plan": {"u", "v", "<missing>"},
+        "flag": {"True", "False", "<missing>"},
+    }
+    for data in (X, X.to_numpy()):
+        clf = TabularMLPClassifier(categorical_features=[0, 1, 2], max_iter=2).fit(data, y)
+        one_hot = clf.preprocessor_.named_transformers_["categorical"]["one_hot"]
+        for categories, names in zip(one_hot.categories_, expected.values(), strict=True):
+            assert set(categories) == names
+        codes = clf.preprocessor_.transform(data)
+        assert_array_equal(codes, clf.preprocessor_.transform(data.copy()))
+        # Rows with the same value get the same one-hot columns, the others do not.
+        assert not np.array_equal(codes[0], codes[1]) and np.array_equal(codes[0], codes[9])
+
+
 def test_categorical_features_by_name_index_and_mask_agree():
     X, y, _ = _frame()
     X = X.drop(columns="plan")
