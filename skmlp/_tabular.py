@@ -98,8 +98,9 @@ def _as_category_strings(X):
     if _is_dataframe(X):
         columns = [X.iloc[:, j] for j in range(X.shape[1])]
     else:
-        columns = list(np.asarray(X, dtype=object).T)
-    out = np.empty((len(columns[0]) if columns else X.shape[0], len(columns)), dtype=object)
+        X = np.asarray(X, dtype=object)
+        columns = list(X.T)
+    out = np.empty(X.shape, dtype=object)
     for j, column in enumerate(columns):
         out[:, j] = _column_strings(column)
     return out

@@ -197,6 +197,7 @@ def test_auto_early_stopping_and_batch_size_follow_the_training_set_size():
     assert not small.early_stopping and small.batch_size == 999 // 16
     large = TabularMLPClassifier(max_iter=1).fit(X, y).mlp_
     assert large.early_stopping and large.batch_size == 256
+    assert large.validation_fraction == 0.2
     tiny = TabularMLPClassifier(max_iter=1).fit(X[:100], y[:100]).mlp_
     assert tiny.batch_size == 16
     with warnings.catch_warnings():
