@@ -228,7 +228,11 @@ default='constant'
     scoring : str, callable or None, default=None
         Validation metric for early stopping: a scikit-learn scorer name or
         callable ``scorer(estimator, X, y, sample_weight=None)``, higher is
-        better. None uses {score_name}.
+        better. None uses {score_name}. A scorer that raises a ``ValueError``
+        stops the fit with that error, unless the network's outputs
+        overflowed (the epoch's score is then NaN). A classifier's
+        'neg_log_loss' counts every class of ``classes_``, also one that the
+        validation split lacks.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Dropout rate of the hidden layers' outputs: one rate in [0, 1) for

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, log_loss, make_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 
@@ -414,14 +414,29 @@ class StochasticTrainer:
         est, val = self.est, self.val
         if est.scoring is None:
             return est._score(val.X, val.y, sample_weight=val.sample_weight)
-        scorer = check_scoring(est, scoring=est.scoring)
+        if est.scoring == "neg_log_loss" and is_classifier(est):
+            # Every class the network knows, not only those in the split: a
+            # rare class may be missing from it.
+            scorer = make_scorer(
+                log_loss,
+                greater_is_better=False,
+                response_method="predict_proba",
+                labels=est.classes_,
+            )
+        else:
+            scorer = check_scoring(est, scoring=est.scoring)
         with warnings.catch_warnings():
             # X_val is an array; the names were checked when fit validated X.
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
             try:
                 return float(scorer(est, val.X, val.y, sample_weight=val.sample_weight))
-            except ValueError:  # the outputs overflowed: no score this epoch
-                return np.nan
+            except ValueError as error:
+                if np.isfinite(est._forward_pass_fast(val.X, check_input=False)).all():
+                    raise ValueError(
+                        f"The early-stopping validation score (scoring={est.scoring!r}) "
+                        f"failed on the validation split of {len(val.y)} samples: {error}"
+                    ) from error
+                return np.nan  # the outputs overflowed: no score this epoch
 
     def _validation_loss(self):
         """Data loss (without penalty) of the validation set."""

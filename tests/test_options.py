@@ -31,7 +31,13 @@ from sklearn.datasets import (
     make_classification,
     make_regression,
 )
-from sklearn.metrics import get_scorer, mean_absolute_error, r2_score, recall_score
+from sklearn.metrics import (
+    get_scorer,
+    log_loss,
+    mean_absolute_error,
+    r2_score,
+    recall_score,
+)
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
@@ -1096,6 +1102,28 @@ def test_callable_scoring_is_used_for_validation_scores():
     # The restored model is the best epoch's.
     best = int(np.argmax(returned))
     assert -float(np.sum(est.predict(X_val) != y_val)) - 1e-3 * best == returned[best]
+
+
+def test_log_loss_scoring_counts_a_class_missing_from_the_validation_split():
+    X, y = small_digits()
+    y = y.copy()
+    y[:2] = 10  # an eleventh class with two members: the stratified split keeps one
+    X_val, y_val = validation_split(X, y, 0, [64, 8, 11], 0.3, stratify=y)
+    assert 10 not in y_val and np.count_nonzero(y == 10) == 2
+    est = early_stopping_classifier(4, "neg_log_loss").fit(X, y)
+    # Before, log_loss failed on 11 columns of probabilities for 10 classes
+    # and every epoch scored NaN.
+    assert np.isfinite(est.validation_scores_).all()
+    expected = -log_loss(y_val, est.predict_proba(X_val), labels=est.classes_)
+    assert_allclose(est.best_validation_score_, expected, rtol=1e-12)
+
+
+def test_a_scorer_that_fails_on_finite_outputs_raises():
+    X, y = small_digits()
+    # roc_auc needs a multi_class strategy for ten classes: a user's error to
+    # report, not an epoch without a score.
+    with pytest.raises(ValueError, match="early-stopping validation score .*'roc_auc'"):
+        early_stopping_classifier(2, "roc_auc").fit(X, y)
 
 
 def test_validation_loss_curve_is_none_without_early_stopping():
