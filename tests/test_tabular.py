@@ -207,6 +207,25 @@ def test_auto_early_stopping_and_batch_size_follow_the_training_set_size():
     assert fewer.batch_size == 10
 
 
+def test_early_stopping_scores_the_classifier_by_log_loss_and_the_regressor_by_r2():
+    X, y, score = _frame(n=1500)
+    clf = TabularMLPClassifier(max_iter=6, random_state=0).fit(X, y)
+    mlp = clf.mlp_
+    assert mlp.early_stopping and mlp.scoring == "neg_log_loss"
+    assert len(mlp.validation_scores_) == mlp.n_iter_
+    assert all(value < 0 for value in mlp.validation_scores_)  # minus a log-loss
+    assert mlp.best_validation_score_ == max(mlp.validation_scores_)
+    accuracy = TabularMLPClassifier(max_iter=6, scoring=None, random_state=0).fit(X, y).mlp_
+    assert accuracy.scoring is None
+    assert all(0 <= value <= 1 for value in accuracy.validation_scores_)
+    reg = TabularMLPRegressor(max_iter=3, random_state=0).fit(X, score).mlp_
+    assert reg.scoring is None
+    chosen = TabularMLPRegressor(max_iter=3, scoring="neg_mean_absolute_error", random_state=0)
+    assert chosen.fit(X, score).mlp_.scoring == "neg_mean_absolute_error"
+    with pytest.raises(ValueError, match="scoring"):
+        TabularMLPClassifier(scoring="no_such_scorer").fit(X, y)
+
+
 def test_numeric_encoding_adds_the_bins():
     X, y, _ = _frame()
     scaled = TabularMLPClassifier(numeric_encoding="scale", max_iter=2).fit(X, y)
