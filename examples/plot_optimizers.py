@@ -107,7 +107,9 @@ fig.tight_layout()
 # divides it by 5 each time the training loss fails to improve by ``tol`` for
 # ``n_iter_no_change`` epochs (here 1e-3 and 2); 'cosine' anneals it to 0
 # along a half cosine over the 30 epochs; and 'cosine' with
-# ``warmup_fraction=0.2`` first raises it linearly over 6 epochs.
+# ``warmup_fraction=0.2`` first raises it linearly over 6 epochs. Like
+# scikit-learn, adam ignores 'invscaling' and 'adaptive' unless
+# ``schedule_adam=True``, which is set here.
 
 schedules = {
     "constant": {},
@@ -117,7 +119,7 @@ schedules = {
     "cosine_warmup": {"learning_rate": "cosine", "warmup_fraction": 0.2},
 }
 schedule_fits = {
-    name: fit(solver="adam", learning_rate_init=0.025, **options)
+    name: fit(solver="adam", schedule_adam=True, learning_rate_init=0.025, **options)
     for name, options in schedules.items()
 }
 

@@ -114,6 +114,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "batch_norm": ["boolean"],
+        "schedule_adam": ["boolean"],
     }
 
     @abstractmethod
@@ -150,6 +151,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         scoring,
         dropout,
         batch_norm,
+        schedule_adam,
     ):
         self.activation = activation
         self.solver = solver
@@ -182,6 +184,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.scoring = scoring
         self.dropout = dropout
         self.batch_norm = batch_norm
+        self.schedule_adam = schedule_adam
 
     # ------------------------------------------------------------------
     # Fitted state: one flat buffer, coefs_ and intercepts_ as its views.
@@ -205,6 +208,14 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _current_views(self):
         return (*self.coefs_, *self.intercepts_, *getattr(self, "batch_norm_scales_", ()))
+
+    def _set_float64_parameters(self, flat):
+        """Make the model float64, with ``flat`` as its weights (L-BFGS's solution)."""
+        self._set_parameters(np.asarray(flat, dtype=np.float64), self._layout)
+        self._set_running(self._running.astype(np.float64))
+        if getattr(self, "_best_params", None) is not None:
+            self._best_params = self._best_params.astype(np.float64)
+            self._best_running = self._best_running.astype(np.float64)
 
     def _set_running(self, running):
         """Batch norm's running statistics: one array, ``batch_norm_means_``/``vars_`` views."""
@@ -489,9 +500,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         dtype = X.dtype if first_pass else self._params.dtype
         weighted = sample_weight is not None
         if weighted:
+            # Negative weights are accepted, as by scikit-learn.
             sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
-            if np.any(sample_weight < 0):
-                raise ValueError("Negative values in data passed to `sample_weight`.")
         else:
             sample_weight = np.ones(X.shape[0], dtype=dtype)
         if y.ndim == 1:
@@ -501,7 +511,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if class_weight is not None:
             weighted = True
             sample_weight = sample_weight * class_weight.astype(dtype)
-        if weighted and not np.any(sample_weight > 0):
+        if weighted and not np.any(sample_weight != 0):
             raise ValueError("Sample weights must contain at least one non-zero number.")
 
         hidden_layer_sizes = self._validated_hidden_layer_sizes(X.shape[1], y.shape[1])
@@ -536,7 +546,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         with fit_tasks(self, incremental, *given) as tasks:
             try:
                 if stochastic:
-                    trainer = StochasticTrainer(self, incremental, dropout_rates, tasks)
+                    trainer = StochasticTrainer(
+                        self, incremental, dropout_rates, tasks, warm=not first_pass
+                    )
                     trainer.fit(X, y, sample_weight, validation)
                 else:
                     LbfgsTrainer(self, X, y, sample_weight, tasks).fit()
@@ -564,8 +576,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             regression).
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights. Each minibatch's loss is the weighted
-            mean over its samples.
+            Sample weights. Each minibatch's loss is the weighted mean over its
+            samples; a minibatch whose weights sum to 0 is skipped.
+            As in scikit-learn, negative weights are accepted.
 
         X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             A validation set for early stopping, used instead of setting

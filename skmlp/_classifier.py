@@ -30,7 +30,10 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
     Parameters
     ----------{
         _docstrings.PARAMETERS.format(
-            stratified="The split is stratified, except in a multilabel setting.",
+            stratified=(
+                "As in scikit-learn, the split is stratified for binary targets, "
+                "and for multiclass ones only with ``stratify_multiclass=True``."
+            ),
             score_name="accuracy",
         )
     }
@@ -55,6 +58,13 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
         early stopping, the validation scores and ``validation_loss_curve_``
         are computed on the true labels: they measure the predictions, not
         the training objective. 0 gives scikit-learn's training.
+
+    stratify_multiclass : bool, default=False
+        Whether early stopping's validation split is stratified for a
+        multiclass target too, so that each class keeps its share of the
+        validation set. scikit-learn stratifies binary targets only (False),
+        although its documentation says every classification; multilabel
+        targets are never stratified.
 
     Attributes
     ----------
@@ -91,6 +101,7 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
         **BaseMultilayerPerceptron._parameter_constraints,
         "class_weight": [None, StrOptions({"balanced"}), dict],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "stratify_multiclass": ["boolean"],
     }
 
     def __init__(
@@ -126,8 +137,10 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
         scoring=None,
         dropout=0.0,
         batch_norm=False,
+        schedule_adam=False,
         class_weight=None,
         label_smoothing=0.0,
+        stratify_multiclass=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -161,9 +174,11 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
             scoring=scoring,
             dropout=dropout,
             batch_norm=batch_norm,
+            schedule_adam=schedule_adam,
         )
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
+        self.stratify_multiclass = stratify_multiclass
 
     def _training_targets(self, Y):
         softmax = self.out_activation_ == "softmax"
@@ -193,7 +208,6 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
-            self._check_two_classes()
         else:
             classes = unique_labels(y)
             if self.warm_start:
@@ -295,13 +309,6 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
         weights = np.array([self.class_weight.get(c, 1.0) for c in self.classes_.tolist()])
         return weights[index]
 
-    def _check_two_classes(self):
-        if self._label_binarizer.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
-            raise ValueError(
-                "MLPClassifier needs samples of at least 2 classes to train, but the "
-                "data contains only one class: %r." % (self.classes_[0],)
-            )
-
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier.
 
@@ -352,7 +359,7 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
             The target values.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
+            Sample weights. As in scikit-learn, negative weights are accepted.
 
         classes : array of shape (n_classes,), default=None
             Classes across all calls to partial_fit. Can be obtained via
@@ -383,7 +390,6 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
             else:
                 self._label_binarizer.fit(classes)
             self.classes_ = self._label_binarizer.classes_
-            self._check_two_classes()
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def predict_log_proba(self, X):

@@ -90,8 +90,9 @@ default='adam'
 
     learning_rate : {{'constant', 'invscaling', 'adaptive', 'cosine'}}, \
 default='constant'
-        Learning rate schedule, for every stochastic solver (scikit-learn
-        applies its three schedules to 'sgd' only).
+        Learning rate schedule of the stochastic solvers. As in scikit-learn,
+        'adam' ignores 'invscaling' and 'adaptive' (its rate stays constant)
+        unless ``schedule_adam=True``; every other solver follows them.
 
         - 'constant' keeps ``learning_rate_init``.
         - 'invscaling' sets the rate after each epoch to
@@ -110,7 +111,8 @@ default='constant'
 
     power_t : float, default=0.5
         The exponent for inverse scaling learning rate. Only used when
-        ``learning_rate='invscaling'``, with any stochastic solver.
+        ``learning_rate='invscaling'`` (with 'adam' only if
+        ``schedule_adam=True``).
 
     max_iter : int, default=200
         Maximum number of iterations. For the stochastic solvers (every
@@ -255,7 +257,15 @@ default='constant'
         variances (momentum 0.1, epsilon 1e-5; ``batch_norm_means_``,
         ``batch_norm_vars_``) replace the batch statistics at prediction
         time. The scales are not penalised by ``alpha``. Stochastic solvers
-        only."""
+        only.
+
+    schedule_adam : bool, default=False
+        Whether ``learning_rate='invscaling'`` and ``'adaptive'`` apply to
+        ``solver='adam'`` too. scikit-learn ignores them for 'adam' (False):
+        the rate stays ``learning_rate_init``, and 'adaptive' stops training
+        where it would divide the rate. True schedules adam's rate as every
+        other stochastic solver's. 'cosine' and ``warmup_fraction`` apply to
+        every stochastic solver either way."""
 
 ATTRIBUTES = """
     loss_ : float
@@ -331,12 +341,14 @@ ATTRIBUTES = """
 NOTES = """
     The training epoch (every minibatch's forward pass, backward pass and
     optimizer step) runs as one compiled call; Python runs only between epochs.
-    float32 input is trained and predicted in float32 by every solver.
+    float32 input is trained and predicted in float32 by the stochastic
+    solvers; 'lbfgs' evaluates float32 points and ends on SciPy's float64
+    solution, so its model is float64, as scikit-learn's.
 
-    Every loss is summed over outputs and averaged over samples. For a single
-    output this equals scikit-learn's loss; for multi-output regression with
-    squared error, scikit-learn reports the mean over outputs while using the
-    gradient of the sum, and here ``loss_`` is the sum that is optimized.
+    With scikit-learn's parameter values, training follows scikit-learn's
+    trajectory (see the user guide's "Reliability" page). As there, the
+    multi-output squared error's ``loss_`` is the mean over outputs, while its
+    gradient is the one of the sum.
 
     A fit that raises (bad input) leaves a fitted estimator unchanged. When the
     training loss becomes non-finite, training stops, the weights of the last

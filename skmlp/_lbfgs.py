@@ -100,9 +100,12 @@ class LbfgsTrainer:
             # SciPy's line search meets non-finite losses when training
             # diverges; that is reported once, not as NumPy warnings.
             with np.errstate(invalid="ignore", over="ignore"):
+                # From the weights in their own dtype, as scikit-learn's
+                # packed weights: SciPy then rounds every point it evaluates
+                # to that dtype.
                 return scipy.optimize.minimize(
                     self._loss_and_gradient,
-                    self.x,
+                    self.params.copy(),
                     method="L-BFGS-B",
                     jac=True,
                     options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
@@ -122,6 +125,16 @@ class LbfgsTrainer:
             if self.progress is not None:
                 self.progress.close()
 
+    def _keep(self, x):
+        """Make SciPy's float64 point ``x`` the model's weights.
+
+        As scikit-learn does: the model of float32 input becomes float64.
+        """
+        if self.params.dtype == np.float64:
+            self.params[:] = x
+        else:
+            self.est._set_float64_parameters(x)
+
     def fit(self):
         """Minimise; set ``n_iter_`` and ``loss_`` and leave the solution in the buffer."""
         est = self.est
@@ -131,9 +144,9 @@ class LbfgsTrainer:
         if result is not None and np.isfinite(result.fun) and usable(result.x):
             est.n_iter_ = _check_result(result, est.max_iter)
             est.loss_ = float(result.fun)
-            self.params[:] = result.x
+            self._keep(result.x)
             return
-        self.params[:] = self.x
+        self._keep(self.x)
         if result is not None:
             if self.nit == 0:
                 raise NothingTrained(diverged=True)

@@ -7,7 +7,10 @@ logistic), so their gradient with respect to the output pre-activation is
 and the pinball loss of quantile regression use the identity output; their
 gradient is the clipped (or, for the pinball loss, tilted) sign of the
 residual.  Each loss
-sums over outputs and averages over samples with the sample weights.
+sums over outputs and averages over samples with the sample weights, except
+the squared error, whose value is the mean over outputs (scikit-learn's
+``loss_``) while its gradient is the one of the sum (scikit-learn's update):
+for one output the two are the same.
 """
 
 import numpy as np
@@ -37,6 +40,9 @@ LOSSES = {
 def loss_and_delta(code, P, Y, sw, param, D):
     """Weighted data loss ``sum_i sw_i * sum_j l(Y_ij, P_ij)`` and its gradient ``D``.
 
+    The squared error's value is divided by the number of outputs (the mean
+    over outputs, as scikit-learn reports it); its gradient ``D`` is not.
+
     ``D`` is the gradient with respect to the output pre-activation, times the
     sample weight.  ``param`` is the loss's own parameter: the probability clip
     of the log losses, the threshold of the Huber loss, the quantile ``q`` of
@@ -48,6 +54,7 @@ def loss_and_delta(code, P, Y, sw, param, D):
     n, m = P.shape
     zero = like(P, 0.0)
     total = 0.0
+    per_output = 1.0 / m
     for i in range(n):
         w = sw[i]
         row = 0.0
@@ -94,5 +101,7 @@ def loss_and_delta(code, P, Y, sw, param, D):
                             row -= y * np.log(q)
                         if y != 1:
                             row -= (1.0 - y) * np.log(1.0 - q)
+        if code == SQUARED_ERROR:
+            row *= per_output
         total += w * row
     return total

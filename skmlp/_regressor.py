@@ -121,6 +121,7 @@ default='squared_error'
         scoring=None,
         dropout=0.0,
         batch_norm=False,
+        schedule_adam=False,
         huber_delta=1.0,
         quantile=0.5,
     ):
@@ -156,6 +157,7 @@ default='squared_error'
             scoring=scoring,
             dropout=dropout,
             batch_norm=batch_norm,
+            schedule_adam=schedule_adam,
         )
         self.huber_delta = huber_delta
         self.quantile = quantile
@@ -258,7 +260,7 @@ default='squared_error'
             The target values.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
+            Sample weights. As in scikit-learn, negative weights are accepted.
 
         Returns
         -------

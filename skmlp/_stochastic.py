@@ -69,13 +69,29 @@ def _start_optimizer(est, incremental):
         est.max_grad_norm,
     )
     est._optimizer_schedule = (
-        est.learning_rate,
+        _schedule(est),
         float(est.learning_rate_init),
         float(est.power_t),
         int(np.ceil(est.warmup_fraction * est.max_iter)),
         int(est.max_iter),
     )
     est._optimizer_epoch = 0
+
+
+def _schedule(est):
+    """The learning-rate schedule the optimizer follows.
+
+    scikit-learn ignores 'invscaling' and 'adaptive' for solver='adam' (a
+    constant rate, and 'adaptive' stops like 'constant'); ``schedule_adam=True``
+    applies them, as to every other stochastic solver.
+    """
+    if (
+        est.solver == "adam"
+        and est.learning_rate in ("invscaling", "adaptive")
+        and not est.schedule_adam
+    ):
+        return "constant"
+    return est.learning_rate
 
 
 class _Validation:
@@ -95,10 +111,13 @@ class StochasticTrainer:
     """One call of ``fit`` (``incremental=False``) or ``partial_fit`` on ``est``.
 
     ``tasks`` are the call's callback tasks (:mod:`skmlp._callbacks`), or None.
+    ``warm`` says that ``fit`` continues from the weights of an earlier call
+    (``warm_start=True``) instead of fresh ones.
     """
 
-    def __init__(self, est, incremental, dropout_rates, tasks=None):
+    def __init__(self, est, incremental, dropout_rates, tasks=None, *, warm=False):
         self.est = est
+        self.warm = warm
         self.incremental = incremental
         self.dropout_rates = dropout_rates
         self.tasks = tasks
@@ -120,9 +139,16 @@ class StochasticTrainer:
             self.val = validation
         elif est.early_stopping:
             X, y, sample_weight = self._split(X, y, sample_weight)
+        if est.early_stopping and self.warm and not self.incremental:
+            # As in scikit-learn: a warm-started fit restores the best weights
+            # only if one of its own epochs beats best_validation_score_
+            # (which carries over). Otherwise it ends on its last epoch's
+            # weights, because scikit-learn's saved best weights are, after
+            # the restore that ended the previous fit, the live ones.
+            est._best_params = est._best_running = None
         self._allocate(X, y, sample_weight)
         self._run()
-        if est.early_stopping:
+        if est.early_stopping and est._best_params is not None:
             # restore best weights
             est._params[:] = est._best_params
             est._running[:] = est._best_running
@@ -130,16 +156,17 @@ class StochasticTrainer:
     def _split(self, X, y, sample_weight):
         """Set the validation set aside (``self.val``); return the training part."""
         est = self.est
-        # Stratify single-output classification (binary and multiclass), not
-        # multilabel.  scikit-learn documents the same but tests n_outputs_ ==
-        # 1, which misses multiclass (one column per class). On the user's
-        # labels, so that the split's errors name them as given; classes_ is
-        # sorted, so the split is the one of the codes.
+        # scikit-learn stratifies binary targets only (its test n_outputs_ ==
+        # 1 misses multiclass targets, one column per class, although both
+        # projects document a stratified split); stratify_multiclass=True
+        # stratifies those too. Never multilabel. On the user's labels, so
+        # that the split's errors name them as given; classes_ is sorted, so
+        # the split is the one of the codes.
         stratify = None
         y_type = est._label_binarizer.y_type_ if is_classifier(est) else None
         if y_type == "binary":
             stratify = est.classes_.take(y[:, 0].astype(np.intp))
-        elif y_type == "multiclass":
+        elif y_type == "multiclass" and est.stratify_multiclass:
             stratify = est.classes_.take(y.argmax(axis=1))
         # The rows' numbers ride along (the split is the same): callbacks
         # see the training rows of the data as given.

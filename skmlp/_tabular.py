@@ -546,7 +546,9 @@ class TabularMLPClassifier(ClassifierMixin, _BaseTabularMLP):
         """
         _require_y(self, y)
         check_classification_targets(y)
-        self._fit_parts(X, y, MLPClassifier, label_smoothing=self.label_smoothing)
+        self._fit_parts(
+            X, y, MLPClassifier, label_smoothing=self.label_smoothing, stratify_multiclass=True
+        )
         self.classes_ = self.mlp_.classes_
         return self
 

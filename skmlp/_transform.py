@@ -90,6 +90,9 @@ class HiddenLayerTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMi
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # float32 input gives a float32 model, whose transform is float32.
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # float32 input gives a float32 model, whose transform is float32;
+        # except with L-BFGS, whose model is float64 (as scikit-learn's).
+        tags.transformer_tags.preserves_dtype = (
+            ["float64"] if self.solver == "lbfgs" else ["float64", "float32"]
+        )
         return tags

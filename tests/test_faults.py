@@ -348,9 +348,10 @@ def test_divergence_in_the_first_epoch_of_a_continued_fit_keeps_the_previous_mod
 ):
     if how == "partial_fit" and solver == "lbfgs":
         pytest.skip("lbfgs has no partial_fit")
-    X, y = _huge(dtype)
     est = MLPRegressor(solver=solver, max_iter=3, random_state=0, warm_start=how == "warm_start")
     est.fit(X_DIAB[:60].astype(dtype), Y_DIAB[:60].astype(dtype))
+    # Data that overflows the model's dtype (L-BFGS's model is float64).
+    X, y = _huge(est._params.dtype)
     before = _fitted_state(est)
     with pytest.warns(ConvergenceWarning, match="diverged.*left as it was before"):
         getattr(est, "fit" if how == "warm_start" else "partial_fit")(X, y)
@@ -423,7 +424,7 @@ def test_early_stopping_split_errors_name_the_users_labels(labels):
     y = np.array([label for label in common for _ in range(15)] + [rare])
     X = np.random.RandomState(0).standard_normal((len(y), 3))
     with pytest.raises(ValueError, match="too few") as error:
-        MLPClassifier(early_stopping=True, max_iter=2).fit(X, y)
+        MLPClassifier(early_stopping=True, stratify_multiclass=True, max_iter=2).fit(X, y)
     if "members are" not in str(error.value):
         pytest.skip("this scikit-learn's split error does not list the classes")
     assert str(error.value).endswith("members are: %r" % ([rare],))

@@ -723,7 +723,13 @@ def test_warmup_precedes_the_cosine_annealing():
 def test_invscaling_schedule_changes_the_adam_trajectory():
     X, y = diabetes()
     n = len(y)
-    params = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate_init=0.01, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        solver="adam",
+        schedule_adam=True,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
     # The first epoch runs at learning_rate_init under both schedules ...
     one_const = MLPRegressor(max_iter=1, **params).fit(X, y)
     one_inv = MLPRegressor(max_iter=1, learning_rate="invscaling", **params).fit(X, y)
@@ -742,6 +748,7 @@ def test_adaptive_schedule_divides_the_adam_rate_by_five_instead_of_stopping():
     params = dict(
         hidden_layer_sizes=(4,),
         solver="adam",
+        schedule_adam=True,
         learning_rate_init=1e-3,
         tol=1e6,
         n_iter_no_change=2,
@@ -1059,7 +1066,7 @@ def early_stopping_classifier(max_iter, scoring=None, **params):
 
 def digits_validation_split():
     X, y = small_digits()
-    return validation_split(X, y, 0, [64, 8, 10], 0.3, stratify=y)
+    return validation_split(X, y, 0, [64, 8, 10], 0.3)  # not stratified, as scikit-learn
 
 
 @pytest.mark.parametrize("scoring", ["neg_log_loss", "balanced_accuracy"])
@@ -1110,7 +1117,7 @@ def test_log_loss_scoring_counts_a_class_missing_from_the_validation_split():
     y[:2] = 10  # an eleventh class with two members: the stratified split keeps one
     X_val, y_val = validation_split(X, y, 0, [64, 8, 11], 0.3, stratify=y)
     assert 10 not in y_val and np.count_nonzero(y == 10) == 2
-    est = early_stopping_classifier(4, "neg_log_loss").fit(X, y)
+    est = early_stopping_classifier(4, "neg_log_loss", stratify_multiclass=True).fit(X, y)
     # Before, log_loss failed on 11 columns of probabilities for 10 classes
     # and every epoch scored NaN.
     assert np.isfinite(est.validation_scores_).all()

@@ -581,6 +581,8 @@ def _fit_and_check(case):
             _quiet_fit(est, X, y, sample_weight=sample_weight)
             step = "predict"
             float_dtype = np.float32 if X.dtype == np.float32 else np.float64
+            if params["solver"] == "lbfgs":
+                float_dtype = np.float64  # L-BFGS keeps SciPy's float64 solution
             assert est._params.dtype == float_dtype
             _check_fitted_outputs(est, kind, X, y, float_dtype)
         except ValueError as exc:
