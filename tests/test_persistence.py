@@ -117,6 +117,30 @@ def test_pickles_of_version_0_1_0_load_and_predict_the_same():
         assert_array_equal(getattr(restored, method)(X), getattr(model, method)(X))
 
 
+FLAT_LAYOUT_PICKLES = Path(__file__).with_name("data") / "flat_layout.pkl"
+
+
+def test_pickles_of_the_flat_module_layout_load_and_predict_the_same():
+    # Written when every module sat directly under skmlp/ (skmlp._tabular,
+    # skmlp._classifier, ...): the classes they name must still be found.
+    from data.make_flat_layout_pickles import frames
+
+    (X_iris, _), (X_diab, _) = frames()
+    inputs = {
+        "tabular_classifier": X_iris,
+        "tabular_regressor": X_diab,
+        "classifier": X_iris.iloc[:, :4].to_numpy(),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InconsistentVersionWarning)
+        content = pickle.loads(FLAT_LAYOUT_PICKLES.read_bytes())
+    assert set(content["models"]) == set(inputs)
+    for name, model in content["models"].items():
+        method, expected, labels = content["expected"][name]
+        assert_allclose(getattr(model, method)(inputs[name]), expected, **_close(expected.dtype))
+        assert_array_equal(model.predict(inputs[name]), labels)
+
+
 def test_a_version_0_1_0_pickle_continues_training():
     model = _load_v1()["models"]["classifier_float32_sgd"]
     X, y = X_IRIS.astype(np.float32), Y_IRIS == 1
