@@ -142,13 +142,13 @@ def gemm_floor(n, units, batch, dtype, reps):
 def adam_step_time(n, units, batch, dtype, reps):
     """Seconds of just the Adam steps of one epoch: skmlp's compiled step over the flat buffer.
 
-    The step every batch of W1 takes (``skmlp._optimizers.optimizer_step``),
+    The step every batch of W1 takes (``skmlp._engine.optimizers.optimizer_step``),
     timed alone on a buffer of W1's parameter count: it reads the
     parameters, the gradient and both moments and writes three of them, so
     it is a pass over memory that no matrix product includes.
     """
-    from skmlp._layout import Layout
-    from skmlp._optimizers import ADAM, hyperparameters, optimizer_step
+    from skmlp._engine.optimizers import ADAM, hyperparameters, optimizer_step
+    from skmlp._model.layout import Layout
 
     layout = Layout.from_units(units)
     n_coefs, n_params = layout.n_coefs, layout.n_params
@@ -517,7 +517,7 @@ def w10(lib, quick, reps):
     ms per epoch, adam; the table reports each one's ratio to relu's in the
     same process (target: within 1.3x).
     """
-    from skmlp._activations import HIDDEN_ACTIVATIONS
+    from skmlp._engine.activations import HIDDEN_ACTIVATIONS
 
     if lib not in ("skmlp", "baseline"):
         return {}

@@ -13,7 +13,7 @@ loss falls and the test R² reached.
 # %%
 # The functions
 # -------------
-# Every name in ``skmlp._activations.HIDDEN_ACTIVATIONS`` is a valid
+# Every name in ``skmlp._engine.activations.HIDDEN_ACTIVATIONS`` is a valid
 # ``activation``. To draw a function exactly as the compiled kernels compute
 # it, a network with a single hidden unit is fitted on a few points and its
 # weights are then set by hand to 1 and its biases to 0: its prediction is the
@@ -30,7 +30,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import MLPRegressor
-from skmlp._activations import HIDDEN_ACTIVATIONS
+from skmlp._engine.activations import HIDDEN_ACTIVATIONS
 
 activations = list(HIDDEN_ACTIVATIONS)
 z = np.linspace(-4, 3, 300).reshape(-1, 1)

@@ -1,13 +1,12 @@
 """skmlp: fast, scikit-learn compatible multi-layer perceptrons."""
 
 from ._classifier import MLPClassifier
-from ._compile import precompile
 from ._plotting import LossCurveDisplay
+from ._precompile import precompile
 from ._pruning import prune
 from ._regressor import MLPRegressor
-from ._tabular import TabularMLPClassifier, TabularMLPRegressor
-
-__version__ = "0.1.0"
+from ._tabular.recipe import TabularMLPClassifier, TabularMLPRegressor
+from ._version import __version__
 
 __all__ = [
     "LossCurveDisplay",

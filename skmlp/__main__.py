@@ -19,7 +19,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from . import MLPClassifier, __version__, _engine, precompile
+from . import MLPClassifier, __version__, precompile
+from ._engine import network as _engine
 
 
 def _precompile():

@@ -5,8 +5,8 @@
 constraints, input validation, the fitted state (one flat parameter buffer
 with ``coefs_``/``intercepts_`` as views, plain arrays and builtins only) and
 the forward pass of prediction. Training is delegated to the trainers of
-:mod:`skmlp._stochastic` and :mod:`skmlp._lbfgs`; the numerics are in the
-compiled kernels of :mod:`skmlp._engine`.
+:mod:`skmlp._training.stochastic` and :mod:`skmlp._training.lbfgs`; the numerics are in the
+compiled kernels of :mod:`skmlp._engine.network`.
 """
 
 import inspect
@@ -22,9 +22,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from . import _engine
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from ._architecture import (
+from ._engine import network as _engine
+from ._engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._engine.cache import announce
+from ._engine.losses import LOSSES
+from ._engine.optimizers import SOLVERS
+from ._engine.workspaces import NO_DROPOUT, EngineInput, norm_pack
+from ._model.architecture import (
     activation_codes,
     hidden_activations,
     init_activations,
@@ -32,17 +36,14 @@ from ._architecture import (
     resolved_sizes,
     validated_sizes,
 )
-from ._callbacks import CallbackSupportMixin, fit_tasks
-from ._compile import announce
-from ._initializers import WEIGHT_INITS
-from ._layout import Layout
-from ._lbfgs import LbfgsTrainer
-from ._losses import LOSSES
-from ._optimizers import SOLVERS
-from ._rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
-from ._stochastic import StochasticTrainer
-from ._validation_set import given_validation_set
-from ._workspaces import NO_DROPOUT, EngineInput, norm_pack
+from ._model.initializers import WEIGHT_INITS
+from ._model.layout import Layout
+from ._training.callbacks import CallbackSupportMixin, fit_tasks
+from ._training.lbfgs import LbfgsTrainer
+from ._training.rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
+from ._training.stochastic import StochasticTrainer
+from ._training.validation_set import given_validation_set
+from ._version import __version__
 from .exceptions import UNKNOWN_VERSION, InconsistentVersionWarning
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
@@ -252,8 +253,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return new
 
     def __getstate__(self):
-        from . import __version__  # here: the package imports this module before defining it
-
         state = dict(super().__getstate__(), _skmlp_version=__version__)
         if "_params" in state:
             self._sync_params()
@@ -273,8 +272,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return state
 
     def __setstate__(self, state):
-        from . import __version__
-
         state = dict(state)
         original = state.pop("_skmlp_version", UNKNOWN_VERSION)
         if original != __version__:

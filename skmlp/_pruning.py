@@ -21,10 +21,10 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from ._activations import bias_activate
 from ._base import BaseMultilayerPerceptron
-from ._batch_norm import EPSILON, normalize_infer
-from ._layout import Layout
+from ._engine.activations import bias_activate
+from ._engine.batch_norm import EPSILON, normalize_infer
+from ._model.layout import Layout
 
 # Rows of X per block when measuring the hidden activations.
 _BLOCK = 4096

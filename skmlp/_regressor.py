@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docstrings
 from ._base import BaseMultilayerPerceptron
-from ._rollback import unchanged_on_failure
+from ._training.rollback import unchanged_on_failure
 from ._transform import HiddenLayerTransformerMixin
 
 

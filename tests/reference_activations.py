@@ -1,7 +1,7 @@
 """NumPy/SciPy reference implementations of the hidden activations (float64).
 
 Written from the textbook definitions, independently of the kernels in
-``skmlp._activations``; used by test_activations.py (values and derivatives)
+``skmlp._engine.activations``; used by test_activations.py (values and derivatives)
 and test_gradients.py (an independent forward pass).  Meant for finite input:
 the limits at +-inf are checked separately.
 """

@@ -35,14 +35,14 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._activations import (
+from skmlp._engine.activations import (
     HIDDEN_ACTIVATIONS,
     PREACTIVATION_CODES,
     bias_activate,
     bias_activate_slope,
     multiply_derivative,
 )
-from skmlp._workspaces import Batch, preactivation_workspace
+from skmlp._engine.workspaces import Batch, preactivation_workspace
 
 NEW_ACTIVATIONS = ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "mish"]
 DTYPES = [np.float32, np.float64]
@@ -267,7 +267,7 @@ def test_activations_are_accurate_over_the_whole_range(name, dtype):
     float64 reference, densely over the range and in the tails, wherever the
     exact value and derivative are normal numbers of the dtype; no NaN and no
     overflow anywhere.  The vectorised exp/expm1/log1p/normal-tail of
-    skmlp._vecmath are what these exercise."""
+    skmlp._engine.vecmath are what these exercise."""
     code = HIDDEN_ACTIVATIONS[name]
     Z = dense_inputs(dtype)
     z = Z.astype(np.float64)

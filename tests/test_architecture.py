@@ -12,7 +12,7 @@ from sklearn.datasets import load_diabetes, load_digits, load_iris
 from sklearn.model_selection import GridSearchCV
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._architecture import auto_width
+from skmlp._model.architecture import auto_width
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_SCALED = (X_IRIS - X_IRIS.mean(axis=0)) / X_IRIS.std(axis=0)

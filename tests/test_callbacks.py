@@ -25,8 +25,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from test_faults import _DivergingEpochs
 
-import skmlp._callbacks
-import skmlp._engine
+import skmlp._engine.network
+import skmlp._training.callbacks
 from skmlp import MLPClassifier, MLPRegressor
 
 pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9 has no sklearn.callback")
@@ -146,14 +146,14 @@ def test_the_fitted_estimator_of_an_epochs_end_is_the_model_of_that_epoch(solver
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_no_fitted_estimator_is_built_unless_a_hook_asks_for_one(solver, monkeypatch):
     built = []
-    model_attributes = skmlp._callbacks.model_attributes
+    model_attributes = skmlp._training.callbacks.model_attributes
 
     def counting(*args, **kwargs):
         built.append(None)
         return model_attributes(*args, **kwargs)
 
-    monkeypatch.setattr(skmlp._stochastic, "model_attributes", counting)
-    monkeypatch.setattr(skmlp._lbfgs, "model_attributes", counting)
+    monkeypatch.setattr(skmlp._training.stochastic, "model_attributes", counting)
+    monkeypatch.setattr(skmlp._training.lbfgs, "model_attributes", counting)
     est = MLPClassifier(solver=solver, max_iter=5, random_state=0)
     recorder = QuietRecorder()
     _fit_quietly(est.set_callbacks(recorder), X_IRIS, Y_IRIS)
@@ -323,7 +323,9 @@ def test_divergence_with_callbacks_keeps_the_model_of_the_finite_epochs(
     params = dict(max_iter=10, random_state=0, early_stopping=early_stopping)
     params.update(tol=0.0, n_iter_no_change=np.inf, hidden_layer_sizes=(8,))
     reference = _fit_quietly(MLPRegressor(**dict(params, max_iter=3)), X_DIAB, Y_DIAB)
-    monkeypatch.setattr(skmlp._engine, "run_epoch", _DivergingEpochs(skmlp._engine.run_epoch, 4))
+    monkeypatch.setattr(
+        skmlp._engine.network, "run_epoch", _DivergingEpochs(skmlp._engine.network.run_epoch, 4)
+    )
     recorder = Recorder()
     est = MLPRegressor(**params).set_callbacks(recorder)
     with pytest.warns(ConvergenceWarning, match="diverged in epoch 4"):

@@ -22,7 +22,7 @@ FIT = """
 import sys, warnings
 import numpy as np
 import skmlp
-from skmlp import _engine
+from skmlp._engine import network as _engine
 warnings.simplefilter("ignore")
 assert skmlp.__file__.startswith(sys.argv[1]), skmlp.__file__
 X = np.random.RandomState(0).standard_normal((40, 5)).astype(sys.argv[2])

@@ -84,7 +84,7 @@ def _first_fit_in_worker():
 
     start = time.perf_counter()
     import skmlp
-    from skmlp import _engine
+    from skmlp._engine import network as _engine
 
     X, y = load_digits(return_X_y=True)
     with warnings.catch_warnings():

@@ -29,9 +29,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._batch_norm import EPSILON, MOMENTUM, normalize_infer, normalize_train
-from skmlp._dropout import apply_dropout, bits, row_keys, thresholds
-from skmlp._workspaces import Batch, EngineInput
+from skmlp._engine.batch_norm import EPSILON, MOMENTUM, normalize_infer, normalize_train
+from skmlp._engine.dropout import apply_dropout, bits, row_keys, thresholds
+from skmlp._engine.workspaces import Batch, EngineInput
 
 STEP = 1e-6
 RTOL = 1e-6

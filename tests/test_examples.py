@@ -183,7 +183,7 @@ def test_decision_boundaries_example_claims():
 
 
 def test_activations_example_claims():
-    from skmlp._activations import HIDDEN_ACTIVATIONS
+    from skmlp._engine.activations import HIDDEN_ACTIVATIONS
 
     table = _table(_output("plot_activations.py"), "activation")
     ceiling = table.pop("noise_ceiling")["test_r2"]

@@ -26,8 +26,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._activations import LOGISTIC, SOFTMAX, bias_activate
-from skmlp._losses import BINARY_LOG_LOSS, LOG_LOSS, loss_and_delta
+from skmlp._engine.activations import LOGISTIC, SOFTMAX, bias_activate
+from skmlp._engine.losses import BINARY_LOG_LOSS, LOG_LOSS, loss_and_delta
 
 X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
 X_DIGITS = StandardScaler().fit_transform(X_DIGITS)
@@ -377,7 +377,7 @@ class _DivergingEpochs:
 def test_divergence_after_k_epochs_keeps_the_model_of_those_epochs(
     solver, dtype, early_stopping, monkeypatch
 ):
-    import skmlp._engine
+    import skmlp._engine.network
 
     params = dict(solver=solver, max_iter=10, random_state=0, early_stopping=early_stopping)
     params.update(tol=0.0, n_iter_no_change=np.inf, hidden_layer_sizes=(8,))
@@ -386,7 +386,9 @@ def test_divergence_after_k_epochs_keeps_the_model_of_those_epochs(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reference = MLPRegressor(**dict(params, max_iter=k - 1)).fit(X, y)
-    monkeypatch.setattr(skmlp._engine, "run_epoch", _DivergingEpochs(skmlp._engine.run_epoch, k))
+    monkeypatch.setattr(
+        skmlp._engine.network, "run_epoch", _DivergingEpochs(skmlp._engine.network.run_epoch, k)
+    )
     est = MLPRegressor(**params)
     with pytest.warns(ConvergenceWarning, match="diverged in epoch 4"):
         est.fit(X, y)
@@ -397,7 +399,7 @@ def test_divergence_after_k_epochs_keeps_the_model_of_those_epochs(
 
 
 def test_lbfgs_divergence_after_some_iterations_keeps_the_last_iterate(monkeypatch):
-    from skmlp import _workspaces
+    from skmlp._engine import workspaces as _workspaces
 
     calls = []
     loss_grad = _workspaces.Batch.loss_grad

@@ -1,6 +1,6 @@
 """The compiled loss kernel against finite differences and scikit-learn's loss.
 
-``skmlp._engine.loss_grad`` returns the regularised loss of a batch and writes
+``skmlp._engine.network.loss_grad`` returns the regularised loss of a batch and writes
 its gradient into a flat buffer; the solvers trust that gradient blindly.  Here
 the gradient is compared, in float64, with central finite differences of the
 loss returned by the same kernel, for every hidden activation, every loss (and
@@ -55,9 +55,9 @@ from sklearn.neural_network._base import ACTIVATIONS, LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._activations import HIDDEN_ACTIVATIONS
-from skmlp._losses import LOSSES
-from skmlp._workspaces import Batch
+from skmlp._engine.activations import HIDDEN_ACTIVATIONS
+from skmlp._engine.losses import LOSSES
+from skmlp._engine.workspaces import Batch
 
 STEP = 1e-6
 RTOL = 1e-6
@@ -157,7 +157,7 @@ def target_matrix(est, y):
 class KernelLoss:
     """``loss(params)`` and ``grad(params)`` of a fitted estimator's network.
 
-    Evaluates ``skmlp._engine.loss_grad`` on fixed ``X``, ``Y`` and sample
+    Evaluates ``skmlp._engine.network.loss_grad`` on fixed ``X``, ``Y`` and sample
     weights exactly as ``LbfgsTrainer`` does, at any flat parameter vector.
     """
 
@@ -557,7 +557,7 @@ def test_quantile_loss_gradient_matches_finite_differences(quantile, input_kind)
 
 
 def test_quantile_loss_subgradient_at_a_zero_residual_is_zero():
-    from skmlp._losses import loss_and_delta
+    from skmlp._engine.losses import loss_and_delta
 
     P = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -0.25]])
     Y = np.array([[0.5, -2.0, 3.0], [3.0, 1.0, -0.75]])  # residuals 0, 1, -1 / 0, -1, 0.5

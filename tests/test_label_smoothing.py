@@ -11,9 +11,9 @@ from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.preprocessing import StandardScaler
 
-import skmlp._stochastic
+import skmlp._training.stochastic
 from skmlp import MLPClassifier
-from skmlp._workspaces import Batch
+from skmlp._engine.workspaces import Batch
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_IRIS = StandardScaler().fit_transform(X_IRIS)
@@ -132,8 +132,8 @@ def test_binary_smoothing_bounds_the_probabilities():
 
 def test_early_stopping_validates_on_the_true_labels(monkeypatch):
     seen = {"train": [], "validation": []}
-    allocate = skmlp._stochastic.StochasticTrainer._allocate
-    loss_and_delta = skmlp._stochastic.loss_and_delta
+    allocate = skmlp._training.stochastic.StochasticTrainer._allocate
+    loss_and_delta = skmlp._training.stochastic.loss_and_delta
 
     def spy_allocate(trainer, *args):
         allocate(trainer, *args)
@@ -143,8 +143,8 @@ def test_early_stopping_validates_on_the_true_labels(monkeypatch):
         seen["validation"].append(Y.copy())
         return loss_and_delta(code, P, Y, *rest)
 
-    monkeypatch.setattr(skmlp._stochastic.StochasticTrainer, "_allocate", spy_allocate)
-    monkeypatch.setattr(skmlp._stochastic, "loss_and_delta", spy_loss)
+    monkeypatch.setattr(skmlp._training.stochastic.StochasticTrainer, "_allocate", spy_allocate)
+    monkeypatch.setattr(skmlp._training.stochastic, "loss_and_delta", spy_loss)
     eps = 0.1
     est = fitted(Y_IRIS, eps, early_stopping=True, validation_fraction=0.2, max_iter=3)
     assert len(seen["train"]) == 1 and len(seen["validation"]) == est.n_iter_ > 0

@@ -24,7 +24,7 @@ from skl2onnx import to_onnx  # noqa: E402
 
 import skmlp.onnx  # noqa: E402, F401  (registers the converters)
 from skmlp import MLPClassifier, MLPRegressor  # noqa: E402
-from skmlp._activations import HIDDEN_ACTIVATIONS  # noqa: E402
+from skmlp._engine.activations import HIDDEN_ACTIVATIONS  # noqa: E402
 
 OPSET = 21
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
@@ -85,6 +85,12 @@ def _assert_classifier_parity(model, X, label, proba):
     if predicted.dtype == np.bool_:
         predicted = predicted.astype(np.int64)
     assert_array_equal(label[decided], predicted[decided])
+
+
+def test_every_hidden_activation_has_an_onnx_builder():
+    from skmlp.onnx._graph import HIDDEN_BUILDERS
+
+    assert set(HIDDEN_BUILDERS) == set(HIDDEN_ACTIVATIONS)
 
 
 @pytest.mark.parametrize("target", TARGETS)

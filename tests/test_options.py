@@ -44,9 +44,9 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPClassifier, MLPRegressor, _engine
-from skmlp._losses import LOSSES
-from skmlp._optimizers import SOLVERS, STATE_ROWS, hyperparameters, optimizer_step, penalty
-from skmlp._workspaces import Batch
+from skmlp._engine.losses import LOSSES
+from skmlp._engine.optimizers import SOLVERS, STATE_ROWS, hyperparameters, optimizer_step, penalty
+from skmlp._engine.workspaces import Batch
 
 NEW_SOLVERS = ["adamw", "rmsprop", "adagrad", "nadam"]
 ALL_SOLVERS = ["sgd", "adam", *NEW_SOLVERS]

@@ -15,7 +15,7 @@ from sklearn.datasets import load_digits, make_regression
 
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp._base import _GENERATORS, _all_finite
-from skmlp._workspaces import _KEPT
+from skmlp._engine.workspaces import _KEPT
 
 X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
 X_DIGITS = X_DIGITS / 16.0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from skmlp._progress import EpochProgress, _format_time
+from skmlp._training.progress import EpochProgress, _format_time
 
 
 class FakeClock:

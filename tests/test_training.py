@@ -30,7 +30,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 import skmlp
-from skmlp._stochastic import StochasticTrainer
+from skmlp._training.stochastic import StochasticTrainer
 
 # scikit-learn's MLP estimators take sample_weight and MLPRegressor(loss=) from
 # scikit-learn 1.7 on: the comparisons that use them need it.

@@ -7,7 +7,7 @@ dense share one specialisation: the unused representation is passed empty.
 
 Hidden activations whose derivative needs the pre-activation ``z``
 (``needs_preactivation``: elu and every code after it, see
-:mod:`skmlp._activations`) use a third workspace ``pres`` with the layout of
+:mod:`skmlp._engine.activations`) use a third workspace ``pres`` with the layout of
 ``acts``: the forward pass writes the ``X @ W`` of each hidden layer with
 such an activation there, then its activation ``f(z)`` into ``acts`` and the
 slopes ``f'(z)`` over the ``X @ W`` (``bias_activate_slope``), and the
@@ -45,26 +45,26 @@ kernel has one signature whether they are on or off (empty arrays mean off):
   the running means then variances (``2 * n_normalized``), a workspace of the
   same size for the batch means and inverse standard deviations, the
   workspace (layout of ``acts``) holding the normalised values for the
-  backward pass, and the two constants of :mod:`skmlp._batch_norm`.
+  backward pass, and the two constants of :mod:`skmlp._engine.batch_norm`.
 - ``drop = (thresholds, scales, masks, keys, rng)``: each hidden layer's
-  uint64 keep threshold (see :mod:`skmlp._dropout`) and float64 scale
+  uint64 keep threshold (see :mod:`skmlp._engine.dropout`) and float64 scale
   ``1 / (1 - rate)``, the mask workspace (layout of ``acts``), the uint64 key
   of every sample (indexed like ``rows``) and the generator ``[seed, epoch]``.
 """
 
 import numpy as np
 
-from ._activations import (
+from .activations import (
     bias_activate,
     bias_activate_slope,
     multiply_derivative,
     needs_preactivation,
 )
-from ._batch_norm import normalize_backward, normalize_infer, normalize_train
-from ._dropout import apply_dropout
-from ._jit import kernel, like
-from ._losses import loss_and_delta
-from ._optimizers import ADAMW, L1_RATIO, finished_gradient, optimizer_step, penalty
+from .batch_norm import normalize_backward, normalize_infer, normalize_train
+from .dropout import apply_dropout
+from .jit import kernel, like
+from .losses import loss_and_delta
+from .optimizers import ADAMW, L1_RATIO, finished_gradient, optimizer_step, penalty
 
 
 @kernel(inline="always")

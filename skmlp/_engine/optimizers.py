@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._jit import kernel, like
+from .jit import kernel, like
 
 SGD = 0
 ADAM = 1

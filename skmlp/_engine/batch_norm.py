@@ -13,7 +13,7 @@ prediction deterministic and independent of how rows are grouped.
 
 import numpy as np
 
-from ._jit import kernel, like
+from .jit import kernel, like
 
 #: Momentum of the running statistics: ``running = (1 - m) * running + m * batch``.
 MOMENTUM = 0.1

@@ -1,11 +1,11 @@
 """The L-BFGS solver: SciPy's L-BFGS-B on the flat parameter buffer.
 
-SciPy minimises the full-batch loss of :class:`skmlp._workspaces.Batch`
+SciPy minimises the full-batch loss of :class:`skmlp._engine.workspaces.Batch`
 directly over the buffer (no packing). The trainer keeps the last accepted
 finite iterate, so that divergence or Ctrl-C leaves the model of the last
 completed iteration.
 
-With callbacks (:mod:`skmlp._callbacks`), an iteration's subtask opens at
+With callbacks (:mod:`skmlp._training.callbacks`), an iteration's subtask opens at
 its first loss evaluation and closes at SciPy's callback, with the accepted
 iterate as the model; a callback that asks to stop ends the minimisation
 there (``StopIteration``), without a convergence warning.
@@ -17,10 +17,10 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._callbacks import model_attributes
-from ._progress import progress_bar
-from ._rollback import NothingTrained
-from ._workspaces import Batch, usable
+from .._engine.workspaces import Batch, usable
+from .callbacks import model_attributes
+from .progress import progress_bar
+from .rollback import NothingTrained
 
 
 def _check_result(result, max_iter):
@@ -43,7 +43,7 @@ def _check_result(result, max_iter):
 class LbfgsTrainer:
     """One call of ``fit`` with ``solver='lbfgs'`` on the estimator ``est``.
 
-    ``tasks`` are the call's callback tasks (:mod:`skmlp._callbacks`), or None.
+    ``tasks`` are the call's callback tasks (:mod:`skmlp._training.callbacks`), or None.
     """
 
     def __init__(self, est, X, y, sample_weight, tasks=None):

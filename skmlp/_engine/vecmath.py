@@ -6,7 +6,7 @@ come without Intel's SVML, which would supply vector versions).  The
 functions here are the same mathematics written with additions,
 multiplications, one division at most, selects and integer operations on the
 bits of a float, which LLVM turns into SIMD instructions inside the element
-loops of :mod:`skmlp._activations`.
+loops of :mod:`skmlp._engine.activations`.
 
 Each function has a float32 and a float64 variant, chosen at compile time
 from the argument's type (an ``overload``, like ``like_scalar``): float32

@@ -23,7 +23,7 @@ What the graph computes, for every model skmlp can fit:
   bias), exactly the formula of prediction; dropout does nothing at
   inference and is absent;
 - the hidden activation of each layer comes from
-  ``skmlp._onnx_graph.HIDDEN_BUILDERS``, built from operators that ONNX
+  ``skmlp.onnx._graph.HIDDEN_BUILDERS``, built from operators that ONNX
   Runtime implements in float32 and float64 (gelu in float32 is the ``Gelu``
   operator, opset 20);
 - the output activation is ``out_activation_``; a classifier's probabilities
@@ -49,11 +49,10 @@ from skl2onnx.common.data_types import (
 )
 from skl2onnx.common.utils_classifier import get_label_classes
 
-from ._activations import HIDDEN_ACTIVATIONS
-from ._batch_norm import EPSILON
-from ._classifier import MLPClassifier
-from ._onnx_graph import HIDDEN_BUILDERS, minimum_opset, output_activation
-from ._regressor import MLPRegressor
+from .._classifier import MLPClassifier
+from .._engine.batch_norm import EPSILON
+from .._regressor import MLPRegressor
+from ._graph import HIDDEN_BUILDERS, minimum_opset, output_activation
 
 __all__ = [
     "CLASSIFIER_OPTIONS",
@@ -75,8 +74,6 @@ CLASSIFIER_OPTIONS = {
     "output_class_labels": [False, True],
     "nocl": [False, True],
 }
-
-assert set(HIDDEN_BUILDERS) == set(HIDDEN_ACTIVATIONS), "an activation has no ONNX builder"
 
 
 class _Graph:
@@ -157,7 +154,7 @@ def hidden_activation(model, layer: int) -> str:
     Returns
     -------
     name : str
-        A key of ``skmlp._activations.HIDDEN_ACTIVATIONS``: ``activation``
+        A key of ``skmlp._engine.activations.HIDDEN_ACTIVATIONS``: ``activation``
         itself, or its entry ``layer`` when it is a list of one name per
         hidden layer.
     """

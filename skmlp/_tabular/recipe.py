@@ -45,9 +45,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._classifier import MLPClassifier
-from ._regressor import MLPRegressor
-from .preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
+from .._classifier import MLPClassifier
+from .._regressor import MLPRegressor
+from ..preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
 
 _MISSING = "<missing>"
 #: The precision the fitted float32 network is evaluated in (see the module docstring).

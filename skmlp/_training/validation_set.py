@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._stochastic import _Validation
+from .stochastic import _Validation
 
 
 @contextlib.contextmanager

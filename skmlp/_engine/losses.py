@@ -15,7 +15,7 @@ for one output the two are the same.
 
 import numpy as np
 
-from ._jit import kernel, like
+from .jit import kernel, like
 
 SQUARED_ERROR = 0
 POISSON = 1

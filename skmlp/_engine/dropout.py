@@ -20,7 +20,7 @@ expected activation is unchanged and prediction needs no rescaling.
 
 import numpy as np
 
-from ._jit import kernel, like
+from .jit import kernel, like
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)

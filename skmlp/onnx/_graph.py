@@ -1,7 +1,7 @@
 """ONNX subgraphs of skmlp's activations, for the converters of :mod:`skmlp.onnx`.
 
 Every activation is one builder ``f(graph, x) -> name`` in a name table,
-like the compiled kernels' table in :mod:`skmlp._activations`.  The builders
+like the compiled kernels' table in :mod:`skmlp._engine.activations`.  The builders
 use operators that ONNX Runtime's CPU provider implements in float32 *and*
 float64 (``Exp``, ``Log``, ``Tanh``, ``Sigmoid``, ``Max``, ``Min``, ``Abs``,
 ``Where``, arithmetic): it has no float64 kernel for ``Erf``, ``Gelu``,
@@ -16,7 +16,7 @@ builders (``_Graph`` in :mod:`skmlp.onnx`) does.
 
 import numpy as np
 
-from ._activations import LEAKY_SLOPE, SELU_ALPHA, SELU_SCALE
+from .._engine.activations import LEAKY_SLOPE, SELU_ALPHA, SELU_SCALE
 
 _SQRT1_2 = 0.70710678118654752440084436210485  # 1 / sqrt(2)
 
@@ -153,7 +153,7 @@ def _gelu(g, x):
 
 
 #: ONNX subgraph builder of every hidden activation (the keys of
-#: ``skmlp._activations.HIDDEN_ACTIVATIONS``).
+#: ``skmlp._engine.activations.HIDDEN_ACTIVATIONS``).
 HIDDEN_BUILDERS = {
     "identity": _identity,
     "logistic": _logistic,
@@ -190,7 +190,7 @@ def minimum_opset(activation: str, dtype) -> int:
     Examples
     --------
     >>> import numpy as np
-    >>> from skmlp._onnx_graph import minimum_opset
+    >>> from skmlp.onnx._graph import minimum_opset
     >>> minimum_opset("gelu", np.float32), minimum_opset("gelu", np.float64)
     (20, 9)
     """

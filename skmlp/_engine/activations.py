@@ -52,15 +52,15 @@ tests/reference_activations.py; the user documentation lists the names in the
 Every kernel is finite for finite input whatever its size (no ``exp`` of a
 large positive number) and takes the limit at +-inf where it exists.
 
-The kernels call the elementary functions of :mod:`skmlp._vecmath` (plain
+The kernels call the elementary functions of :mod:`skmlp._engine.vecmath` (plain
 arithmetic) rather than ``math``/``np`` ones (calls into the C library), and
 select rather than branch, so that each element loop compiles to SIMD code.
 """
 
 import numpy as np
 
-from ._jit import kernel, like, like_scalar
-from ._vecmath import exp, expm1_neg, log1p_unit, normal_tail
+from .jit import kernel, like, like_scalar
+from .vecmath import exp, expm1_neg, log1p_unit, normal_tail
 
 IDENTITY = 0
 LOGISTIC = 1

@@ -19,13 +19,10 @@ from sklearn.metrics import check_scoring, log_loss, make_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 
-from . import _engine
-from ._callbacks import model_attributes
-from ._losses import loss_and_delta
-from ._optimizers import LR, SOLVERS, STATE_ROWS, hyperparameters
-from ._progress import progress_bar
-from ._rollback import NothingTrained, Snapshot
-from ._workspaces import (
+from .._engine import network as _engine
+from .._engine.losses import loss_and_delta
+from .._engine.optimizers import LR, SOLVERS, STATE_ROWS, hyperparameters
+from .._engine.workspaces import (
     NO_DROPOUT,
     EngineInput,
     drop_pack,
@@ -34,6 +31,9 @@ from ._workspaces import (
     usable,
     workspaces,
 )
+from .callbacks import model_attributes
+from .progress import progress_bar
+from .rollback import NothingTrained, Snapshot
 
 #: What an epoch updates in place, besides the attributes it sets.
 _EPOCH_ARRAYS = ("_params", "_optimizer_state", "_running")
@@ -98,7 +98,7 @@ class _Validation:
     """The early-stopping validation set: labels as given, targets as encoded.
 
     Split off the training data (:meth:`StochasticTrainer._split`) or given to
-    ``fit`` (:mod:`skmlp._validation_set`).
+    ``fit`` (:mod:`skmlp._training.validation_set`).
     """
 
     __slots__ = ("X", "y", "Y", "sample_weight")
@@ -110,7 +110,7 @@ class _Validation:
 class StochasticTrainer:
     """One call of ``fit`` (``incremental=False``) or ``partial_fit`` on ``est``.
 
-    ``tasks`` are the call's callback tasks (:mod:`skmlp._callbacks`), or None.
+    ``tasks`` are the call's callback tasks (:mod:`skmlp._training.callbacks`), or None.
     ``warm`` says that ``fit`` continues from the weights of an earlier call
     (``warm_start=True``) instead of fresh ones.
     """

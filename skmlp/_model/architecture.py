@@ -12,7 +12,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._activations import HIDDEN_ACTIVATIONS
+from .._engine.activations import HIDDEN_ACTIVATIONS
 
 
 def auto_width(n_features: int, n_outputs: int) -> int:

@@ -1,10 +1,10 @@
 """What the compiled kernels take: the input, the workspaces and the option packs.
 
-The kernels of :mod:`skmlp._engine` take plain arrays. This module turns an
+The kernels of :mod:`skmlp._engine.network` take plain arrays. This module turns an
 estimator's data and fitted state into them: :class:`EngineInput` (X as a
 dense C array or CSR arrays), the pre-activation workspace, the batch
 normalisation and dropout packs (``norm`` and ``drop``, see
-:mod:`skmlp._engine`), and :class:`Batch`, which holds all of them for one
+:mod:`skmlp._engine.network`), and :class:`Batch`, which holds all of them for one
 full batch (what L-BFGS and the gradient tests evaluate).
 """
 
@@ -13,8 +13,10 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from . import _batch_norm, _dropout, _engine
-from ._activations import PREACTIVATION_CODES
+from . import batch_norm as _batch_norm
+from . import dropout as _dropout
+from . import network as _engine
+from .activations import PREACTIVATION_CODES
 
 # Placeholders for the representation a kernel call does not use; the
 # kernels never write to them.
@@ -116,7 +118,7 @@ class EngineInput:
 
 
 def norm_pack(layout, running, rows, training):
-    """The ``norm`` tuple of the kernels (see :mod:`skmlp._engine`).
+    """The ``norm`` tuple of the kernels (see :mod:`skmlp._engine.network`).
 
     Training packs workspaces for ``rows`` samples; prediction needs only
     the scales' offsets and the running statistics ``running``.
