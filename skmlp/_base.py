@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._engine import network as _engine
+from . import _version
 from ._engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._engine.cache import announce
 from ._engine.losses import LOSSES
@@ -43,7 +44,6 @@ from ._training.lbfgs import LbfgsTrainer
 from ._training.rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
 from ._training.stochastic import StochasticTrainer
 from ._training.validation_set import given_validation_set
-from ._version import __version__
 from .exceptions import UNKNOWN_VERSION, InconsistentVersionWarning
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
@@ -253,7 +253,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return new
 
     def __getstate__(self):
-        state = dict(super().__getstate__(), _skmlp_version=__version__)
+        state = dict(super().__getstate__(), _skmlp_version=_version.__version__)
         if "_params" in state:
             self._sync_params()
             state = dict(state, _params=self._params)
@@ -274,11 +274,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def __setstate__(self, state):
         state = dict(state)
         original = state.pop("_skmlp_version", UNKNOWN_VERSION)
-        if original != __version__:
+        if original != _version.__version__:
             warnings.warn(
                 InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
-                    current_skmlp_version=__version__,
+                    current_skmlp_version=_version.__version__,
                     original_skmlp_version=original,
                 )
             )
@@ -286,7 +286,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             raise ValueError(
                 "This %s was pickled by skmlp %s with a fitted state this version (%s) "
                 "cannot read; load it with the version that saved it and refit it "
-                "here, or export it to ONNX there." % (type(self).__name__, original, __version__)
+                "here, or export it to ONNX there."
+                % (type(self).__name__, original, _version.__version__)
             )
         super().__setstate__(state)
         # Parameters added after the model was pickled take their defaults,

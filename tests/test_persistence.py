@@ -23,6 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 import skmlp
+import skmlp._version
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp.exceptions import InconsistentVersionWarning
 
@@ -169,7 +170,7 @@ def test_a_pickle_records_the_skmlp_version():
 def test_loading_under_another_version_warns_and_loads(monkeypatch):
     model = _fitted(MLPClassifier, batch_norm=True, hidden_layer_sizes=(8, 4))
     data, original = pickle.dumps(model), skmlp.__version__
-    monkeypatch.setattr(skmlp, "__version__", "99.0.0")
+    monkeypatch.setattr(skmlp._version, "__version__", "99.0.0")
     with pytest.warns(InconsistentVersionWarning) as record:
         restored = pickle.loads(data)
     (warning,) = [w.message for w in record if isinstance(w.message, InconsistentVersionWarning)]
@@ -184,7 +185,7 @@ def test_the_warning_is_a_scikit_learn_inconsistent_version_warning(monkeypatch)
     from sklearn.exceptions import InconsistentVersionWarning as SklearnWarning
 
     data = pickle.dumps(_fitted(MLPRegressor))
-    monkeypatch.setattr(skmlp, "__version__", "99.0.0")
+    monkeypatch.setattr(skmlp._version, "__version__", "99.0.0")
     with warnings.catch_warnings():
         # A filter on scikit-learn's warning covers skmlp's.
         warnings.simplefilter("error", SklearnWarning)

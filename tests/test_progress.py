@@ -360,7 +360,7 @@ def test_close_twice_and_context_manager(no_tqdm):
 
 def test_module_imports_no_optional_dependency():
     # tqdm and IPython must be imported only when a bar is created.
-    source = (Path(__file__).parents[1] / "skmlp" / "_progress.py").read_text()
+    source = (Path(__file__).parents[1] / "skmlp" / "_training" / "progress.py").read_text()
     top_level = set()
     for node in ast.parse(source).body:
         if isinstance(node, ast.Import):
