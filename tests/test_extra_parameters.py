@@ -1,16 +1,9 @@
-"""skmlp's options beyond scikit-learn's MLP, each specified by one behaviour.
+"""skmlp's parameters beyond scikit-learn's MLP behave as scikit-learn parameters.
 
-The options: the solvers 'adamw', 'rmsprop', 'adagrad' and 'nadam'; the
-elastic-net mixing ``l1_ratio``; the regression losses 'absolute_error' and
-'huber' (``huber_delta``); the 'cosine' schedule, ``warmup_fraction`` and
-schedules for every stochastic solver; ``weight_init``; ``max_grad_norm``;
-``class_weight``; and ``scoring`` with ``validation_loss_curve_`` for early
-stopping.
-
-Numerical kernels are checked directly, in float64, against NumPy references
-written from the documented formulas (optimizer updates, penalty, losses) and
-against central finite differences (gradients); estimator-level behaviour is
-checked on small sklearn datasets.
+scikit-learn's estimator checks with them set; ``set_params`` and ``clone``
+round trips that reach ``fit``; bad values refused at fit; a grid search over
+them. What each parameter does is specified in the file named for it
+(test_optimizers.py, test_schedules.py, test_robust_losses.py, ...).
 """
 
 import warnings
@@ -24,10 +17,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPClassifier, MLPRegressor
-
-# ----------------------------------------------------------------------------
-# Data
-
 
 # ----------------------------------------------------------------------------
 # scikit-learn's estimator checks for the new options
