@@ -11,7 +11,8 @@ from numpy.testing import assert_array_equal
 from sklearn import neural_network as sknn
 from sklearn.datasets import make_regression
 
-from skmlp import MLPRegressor, _engine
+from skmlp import MLPRegressor
+from skmlp._engine import network as _engine
 
 
 @pytest.fixture
