@@ -105,6 +105,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_sidebars = {"index": [], "getting_started": []}
+# The benchmark tables' layout (docs/_static/skmlp.css).
+html_static_path = ["_static"]
+html_css_files = ["skmlp.css"]
 html_show_sourcelink = False
 
 
