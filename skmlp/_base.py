@@ -402,11 +402,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         """``check_random_state(self.random_state)``, reusing a generator for an int seed.
 
         Every call starts from ``random_state``, as scikit-learn's does. For an
-        int seed, a generator created by an earlier call is reseeded (2 us)
-        instead of a new one created (about 150 us: a new ``RandomState``
-        draws OS entropy before it is seeded), which a stream of
-        ``partial_fit`` calls would pay on every call. Two generators
-        alternate, so the one the fitted model holds (``_random_state``) is
+        int seed, a generator created by an earlier call is reseeded instead
+        of a new one created: a new ``RandomState`` first draws entropy from
+        the operating system, which costs far more than reseeding, and a
+        stream of small ``partial_fit`` calls would pay it on every call. Two
+        generators alternate, so the one the fitted model holds (``_random_state``) is
         never the one a new call reseeds: a failing call, rolled back, leaves
         it exactly as it was. They are kept beside the estimator, not on it
         (never pickled, cloned or compared), like the workspaces. The global
