@@ -2,7 +2,8 @@
 
 - :mod:`~skmlp._training.stochastic`: the stochastic solvers' epochs.
 - :mod:`~skmlp._training.lbfgs`: SciPy's L-BFGS over the compiled loss.
-- :mod:`~skmlp._training.validation_set`: a validation set given to ``fit``.
+- :mod:`~skmlp._training.validation_set`: the early-stopping validation set,
+  split off the training data or given to ``fit``.
 - :mod:`~skmlp._training.rollback`: undoing a failed fit or a diverged epoch.
 - :mod:`~skmlp._training.callbacks`, :mod:`~skmlp._training.progress`:
   scikit-learn's callbacks and the progress output.

@@ -16,7 +16,6 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, log_loss, make_scorer
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 
 from .._engine import network as _engine
@@ -34,6 +33,7 @@ from .._engine.workspaces import (
 from .callbacks import model_attributes
 from .progress import progress_bar
 from .rollback import NothingTrained, Snapshot
+from .validation_set import split_validation_set
 
 #: What an epoch updates in place, besides the attributes it sets.
 _EPOCH_ARRAYS = ("_params", "_optimizer_state", "_running")
@@ -94,19 +94,6 @@ def _schedule(est):
     return est.learning_rate
 
 
-class _Validation:
-    """The early-stopping validation set: labels as given, targets as encoded.
-
-    Split off the training data (:meth:`StochasticTrainer._split`) or given to
-    ``fit`` (:mod:`skmlp._training.validation_set`).
-    """
-
-    __slots__ = ("X", "y", "Y", "sample_weight")
-
-    def __init__(self, X, y, Y, sample_weight):
-        self.X, self.y, self.Y, self.sample_weight = X, y, Y, sample_weight
-
-
 class StochasticTrainer:
     """One call of ``fit`` (``incremental=False``) or ``partial_fit`` on ``est``.
 
@@ -127,8 +114,9 @@ class StochasticTrainer:
     def fit(self, X, y, sample_weight, validation=None):
         """Train; the fitted attributes and the buffer hold the result.
 
-        ``validation`` is the user's validation set (a :class:`_Validation`),
-        which replaces the split of ``validation_fraction``.
+        ``validation`` is the user's validation set (a
+        :class:`~skmlp._training.validation_set.ValidationSet`), which replaces
+        the split of ``validation_fraction``.
         """
         est = self.est
         _start_optimizer(est, self.incremental)
@@ -156,53 +144,19 @@ class StochasticTrainer:
     def _split(self, X, y, sample_weight):
         """Set the validation set aside (``self.val``); return the training part."""
         est = self.est
-        # scikit-learn stratifies binary targets only (its test n_outputs_ ==
-        # 1 misses multiclass targets, one column per class, although both
-        # projects document a stratified split); stratify_multiclass=True
-        # stratifies those too. Never multilabel. On the user's labels, so
-        # that the split's errors name them as given; classes_ is sorted, so
-        # the split is the one of the codes.
-        stratify = None
-        y_type = est._label_binarizer.y_type_ if is_classifier(est) else None
-        if y_type == "binary":
-            stratify = est.classes_.take(y[:, 0].astype(np.intp))
-        elif y_type == "multiclass" and est.stratify_multiclass:
-            stratify = est.classes_.take(y.argmax(axis=1))
-        # The rows' numbers ride along (the split is the same): callbacks
-        # see the training rows of the data as given.
-        X_train, X_val, y_train, y_val, sw_train, sw_val, rows, _ = train_test_split(
+        classifier = is_classifier(est)
+        X, y, sample_weight, rows, self.val = split_validation_set(
             X,
             y,
             sample_weight,
-            np.arange(X.shape[0]),
+            fraction=est.validation_fraction,
             random_state=est._random_state,
-            test_size=est.validation_fraction,
-            stratify=stratify,
+            binarizer=est._label_binarizer if classifier else None,
+            stratify_multiclass=classifier and est.stratify_multiclass,
         )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        if not np.any(sw_val > 0):
-            # No score can be computed on it (scikit-learn's metrics raise, or
-            # divide by zero before 1.7).
-            raise ValueError(
-                "The validation set split off for early stopping has only samples "
-                "of zero weight. Increase 'validation_fraction', or pass X_val and "
-                "y_val to fit."
-            )
-        Y_val = np.ascontiguousarray(y_val)
-        if is_classifier(est):
-            y_val = est._label_binarizer.inverse_transform(
-                y_val.ravel() if est.n_outputs_ == 1 else y_val
-            )
-        elif est.n_outputs_ == 1:
-            y_val = y_val.ravel()
-        self.val = _Validation(X_val, y_val, Y_val, sw_val)
         if self.tasks is not None:
             self.tasks.train_on(rows)
-        return X_train, y_train, sw_train
+        return X, y, sample_weight
 
     def _allocate(self, X, y, sample_weight):
         """The kernels' input, targets and workspaces: once per call, reused by every batch."""
