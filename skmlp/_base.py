@@ -27,7 +27,7 @@ from ._engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._engine.cache import announce
 from ._engine.losses import LOSSES
 from ._engine.optimizers import SOLVERS
-from ._engine.workspaces import NO_DROPOUT, EngineInput, norm_pack
+from ._engine.workspaces import NO_DROPOUT, Batch, EngineInput, norm_pack
 from ._model.architecture import (
     activation_codes,
     hidden_activations,
@@ -548,7 +548,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                     )
                     trainer.fit(X, y, sample_weight, validation)
                 else:
-                    LbfgsTrainer(self, X, y, sample_weight, tasks).fit()
+                    self._fit_lbfgs(X, y, sample_weight, tasks)
             except NothingTrained as stopped:
                 stopped.keep_previous = not first_pass
                 raise
@@ -557,6 +557,32 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if not stochastic and not _all_finite(self._params):
             raise ValueError(NON_FINITE_WEIGHTS)
         return self
+
+    def _fit_lbfgs(self, X, y, sample_weight, tasks):
+        """Train with L-BFGS; assign its result to the fitted attributes."""
+        trainer = LbfgsTrainer(
+            self._params,
+            self._full_batch(X, y, sample_weight),
+            tasks=tasks,
+            alpha=self.alpha,
+            l1_ratio=self.l1_ratio,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        result = trainer.fit()
+        self.n_iter_ = result.n_iter
+        self.loss_ = result.loss
+        if result.float64_params is not None:
+            self._set_float64_parameters(result.float64_params)
+
+    def _full_batch(self, X, y, sample_weight):
+        """The compiled full-batch loss of the training data, which L-BFGS minimises.
+
+        No dropout or batch norm: both conflict with lbfgs.
+        """
+        return Batch(self, X, self._training_targets(y), sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_failure

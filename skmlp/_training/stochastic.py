@@ -30,7 +30,6 @@ from .._engine.workspaces import (
     usable,
     workspaces,
 )
-from .callbacks import model_attributes
 from .progress import progress_bar
 from .rollback import NothingTrained, Snapshot
 from .validation_set import split_validation_set
@@ -230,7 +229,7 @@ class StochasticTrainer:
                 # interrupted before its bookkeeping is complete.
                 checkpoint = Snapshot(est, _EPOCH_ARRAYS, into=self.backup)
                 if tasks is not None:
-                    tasks.begin(lambda: model_attributes(est))
+                    tasks.begin()
                 total, step = self._epoch()
                 if self.buffers[4][0]:
                     # NaN or infinity in X or y, which partial_fit's fast path
@@ -247,7 +246,7 @@ class StochasticTrainer:
                     break
                 stop = self._complete_epoch(total, step)
                 checkpoint = None  # the epoch is complete
-                if tasks is not None and tasks.end(lambda: model_attributes(est)):
+                if tasks is not None and tasks.end():
                     stop = self._stopped_by_callback()
                 if stop or self.incremental:
                     break
