@@ -1,8 +1,8 @@
 """The L-BFGS solver: SciPy's L-BFGS-B on the flat parameter buffer.
 
 SciPy minimises the full-batch loss of a :class:`skmlp._engine.workspaces.Batch`
-directly over the buffer (no packing). :class:`LbfgsTrainer` never sees the
-estimator: it takes the buffer, the batch the estimator built, the
+directly over the buffer (no packing). :class:`LbfgsTrainer` does not reach
+into the estimator: it takes the buffer, the batch the estimator built, the
 hyper-parameters, and returns an :class:`LbfgsResult`, which the estimator
 assigns to its fitted attributes. The trainer keeps the last accepted finite
 iterate, so that divergence or Ctrl-C leaves the model of the last completed
