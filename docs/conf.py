@@ -32,6 +32,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax shipped with the site (copied into _static/mathjax at the end of
+    # the build) instead of loaded from a CDN, so the formulas render offline.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
@@ -102,6 +105,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_sidebars = {"index": [], "getting_started": []}
+# The benchmark tables' layout (docs/_static/skmlp.css).
+html_static_path = ["_static"]
+html_css_files = ["skmlp.css"]
 html_show_sourcelink = False
 
 

@@ -5,8 +5,11 @@
 constraints, input validation, the fitted state (one flat parameter buffer
 with ``coefs_``/``intercepts_`` as views, plain arrays and builtins only) and
 the forward pass of prediction. Training is delegated to the trainers of
-:mod:`skmlp._training.stochastic` and :mod:`skmlp._training.lbfgs`; the numerics are in the
-compiled kernels of :mod:`skmlp._engine.network`.
+:mod:`skmlp._training.stochastic` and :mod:`skmlp._training.lbfgs`, which do
+not reach into the estimator: ``_fit`` hands them the buffer, the data, the
+hyper-parameters and what only the estimator knows (its validation score),
+and assigns what they return to the fitted attributes. The numerics are in
+the compiled kernels of :mod:`skmlp._engine.network`.
 """
 
 import inspect
@@ -17,18 +20,18 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
-from sklearn.metrics import get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._engine import network as _engine
 from . import _version
+from ._engine import network as _engine
 from ._engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._engine.cache import announce
 from ._engine.losses import LOSSES
 from ._engine.optimizers import SOLVERS
-from ._engine.workspaces import NO_DROPOUT, EngineInput, norm_pack
+from ._engine.workspaces import NO_DROPOUT, Batch, EngineInput, norm_pack
 from ._model.architecture import (
     activation_codes,
     hidden_activations,
@@ -42,8 +45,9 @@ from ._model.layout import Layout
 from ._training.callbacks import CallbackSupportMixin, fit_tasks
 from ._training.lbfgs import LbfgsTrainer
 from ._training.rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
+from ._training.state import OPTIMIZER, RECORD, TrainingState
 from ._training.stochastic import StochasticTrainer
-from ._training.validation_set import given_validation_set
+from ._training.validation_set import given_validation_set, split_validation_set
 from .exceptions import UNKNOWN_VERSION, InconsistentVersionWarning
 
 _STOCHASTIC_SOLVERS = tuple(SOLVERS)
@@ -402,11 +406,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         """``check_random_state(self.random_state)``, reusing a generator for an int seed.
 
         Every call starts from ``random_state``, as scikit-learn's does. For an
-        int seed, a generator created by an earlier call is reseeded (2 us)
-        instead of a new one created (about 150 us: a new ``RandomState``
-        draws OS entropy before it is seeded), which a stream of
-        ``partial_fit`` calls would pay on every call. Two generators
-        alternate, so the one the fitted model holds (``_random_state``) is
+        int seed, a generator created by an earlier call is reseeded instead
+        of a new one created: a new ``RandomState`` first draws entropy from
+        the operating system, which costs far more than reseeding, and a
+        stream of small ``partial_fit`` calls would pay it on every call. Two
+        generators alternate, so the one the fitted model holds (``_random_state``) is
         never the one a new call reseeds: a failing call, rolled back, leaves
         it exactly as it was. They are kept beside the estimator, not on it
         (never pickled, cloned or compared), like the workspaces. The global
@@ -544,12 +548,12 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         with fit_tasks(self, incremental, *given) as tasks:
             try:
                 if stochastic:
-                    trainer = StochasticTrainer(
-                        self, incremental, dropout_rates, tasks, warm=not first_pass
+                    warm = not first_pass
+                    self._fit_stochastic(
+                        X, y, sample_weight, validation, tasks, incremental, warm, dropout_rates
                     )
-                    trainer.fit(X, y, sample_weight, validation)
                 else:
-                    LbfgsTrainer(self, X, y, sample_weight, tasks).fit()
+                    self._fit_lbfgs(X, y, sample_weight, tasks)
             except NothingTrained as stopped:
                 stopped.keep_previous = not first_pass
                 raise
@@ -558,6 +562,147 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if not stochastic and not _all_finite(self._params):
             raise ValueError(NON_FINITE_WEIGHTS)
         return self
+
+    def _fit_stochastic(
+        self, X, y, sample_weight, validation, tasks, incremental, warm, dropout_rates
+    ):
+        """Train with a stochastic solver; assign the trainer's state to the fitted attributes.
+
+        ``validation`` is the set given to ``fit``, or None: with early
+        stopping, a validation set is then split off ``X``. ``warm``: the call
+        continues the weights of an earlier one (``warm_start`` or
+        ``partial_fit``) instead of freshly initialised ones.
+        """
+        # early_stopping in partial_fit doesn't make sense
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping and validation is None:
+            classifier = is_classifier(self)
+            X, y, sample_weight, rows, validation = split_validation_set(
+                X,
+                y,
+                sample_weight,
+                fraction=self.validation_fraction,
+                random_state=self._random_state,
+                binarizer=self._label_binarizer if classifier else None,
+                stratify_multiclass=classifier and self.stratify_multiclass,
+            )
+            if tasks is not None:
+                tasks.train_on(rows)
+        early_stopping = self.early_stopping
+        trainer = StochasticTrainer(
+            self._params,
+            self._running,
+            self._layout,
+            self._spec(self._params.dtype),
+            self._training_state(),
+            incremental=incremental,
+            warm=warm,
+            dropout_rates=dropout_rates,
+            random_state=self._random_state,
+            tasks=tasks,
+            owner=self,
+            name=type(self).__name__,
+            score=self._validation_score if early_stopping else None,
+            predict=self._validation_outputs if early_stopping else None,
+            solver=self.solver,
+            alpha=self.alpha,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            early_stopping=early_stopping,
+            verbose=self.verbose,
+            learning_rate=self.learning_rate,
+            learning_rate_init=self.learning_rate_init,
+            power_t=self.power_t,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            l1_ratio=self.l1_ratio,
+            max_grad_norm=self.max_grad_norm,
+            warmup_fraction=self.warmup_fraction,
+            schedule_adam=self.schedule_adam,
+        )
+        state = trainer.fit(X, self._training_targets(y), sample_weight, validation)
+        self.__dict__.update(state.fitted_attributes())
+
+    def _training_state(self):
+        """The fitted attributes a stochastic training call continues, as a ``TrainingState``.
+
+        The optimizer's are absent before a stochastic solver first trained
+        the model.
+        """
+        held = self.__dict__
+        return TrainingState(
+            **{field: getattr(self, name) for field, name in RECORD.items()},
+            **{field: held.get(name) for field, name in OPTIMIZER.items()},
+        )
+
+    def _fit_lbfgs(self, X, y, sample_weight, tasks):
+        """Train with L-BFGS; assign its result to the fitted attributes."""
+        trainer = LbfgsTrainer(
+            self._params,
+            self._full_batch(X, y, sample_weight),
+            tasks=tasks,
+            alpha=self.alpha,
+            l1_ratio=self.l1_ratio,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        result = trainer.fit()
+        self.n_iter_ = result.n_iter
+        self.loss_ = result.loss
+        if result.float64_params is not None:
+            self._set_float64_parameters(result.float64_params)
+
+    def _full_batch(self, X, y, sample_weight):
+        """The compiled full-batch loss of the training data, which L-BFGS minimises.
+
+        No dropout or batch norm: both conflict with lbfgs.
+        """
+        return Batch(self, X, self._training_targets(y), sample_weight)
+
+    def _validation_score(self, X, y, sample_weight):
+        """Early stopping's score of a validation set: ``score`` (accuracy, R2), or ``scoring``.
+
+        NaN when the network's outputs overflow, so that no score counts
+        for that epoch.
+        """
+        if self.scoring is None:
+            return self._score(X, y, sample_weight=sample_weight)
+        if self.scoring == "neg_log_loss" and is_classifier(self):
+            # Every class the network knows, not only those in the split: a
+            # rare class may be missing from it.
+            scorer = make_scorer(
+                log_loss,
+                greater_is_better=False,
+                response_method="predict_proba",
+                labels=self.classes_,
+            )
+        else:
+            scorer = check_scoring(self, scoring=self.scoring)
+        with warnings.catch_warnings():
+            # X_val is an array; the names were checked when fit validated X.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            try:
+                return float(scorer(self, X, y, sample_weight=sample_weight))
+            except ValueError as error:
+                if np.isfinite(self._validation_outputs(X)).all():
+                    raise ValueError(
+                        f"The early-stopping validation score (scoring={self.scoring!r}) "
+                        f"failed on the validation split of {len(y)} samples: {error}"
+                    ) from error
+                return np.nan  # the outputs overflowed: no score this epoch
+
+    def _validation_outputs(self, X):
+        """The network's outputs for an already validated X (the validation loss's)."""
+        return self._forward_pass_fast(X, check_input=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_failure

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_array, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
@@ -262,27 +262,6 @@ class MLPClassifier(ClassifierMixin, HiddenLayerTransformerMixin, BaseMultilayer
         Y = np.zeros((n_samples, n_classes), dtype=np.int64)
         Y[np.arange(n_samples), codes] = 1
         return Y
-
-    def _encode_y_val(self, y_val):
-        """``y_val`` checked like y: as given (for scorers) and binarised (for the loss)."""
-        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = column_or_1d(y_val, warn=True)
-        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
-        if multilabel and (y_val.ndim != 2 or y_val.shape[1] != len(self.classes_)):
-            raise ValueError(
-                "y_val must be a multilabel indicator matrix with %d columns, as y "
-                "was; got shape %s." % (len(self.classes_), y_val.shape)
-            )
-        if not multilabel and y_val.ndim != 1:
-            raise ValueError(
-                "y_val must be one label per sample, as y was; got shape %s." % (y_val.shape,)
-            )
-        labels = unique_labels(y_val)
-        unseen = labels[~np.isin(labels, self.classes_)]
-        if unseen.size:
-            raise ValueError("y_val contains previously unseen labels: %s" % unseen.tolist())
-        return y_val, self._label_binarizer.transform(y_val)
 
     def _sample_class_weight(self, y, sample_weight):
         if self.class_weight is None:

@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils import check_array, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -230,20 +230,6 @@ default='squared_error'
             and y.shape[0] == n_samples
             and y.dtype.type in (np.float64, np.float32)
         )
-
-    def _encode_y_val(self, y_val):
-        """``y_val`` checked like y: as given (for scorers) and as a 2-D array (for the loss)."""
-        y_val = check_array(y_val, ensure_2d=False, dtype="numeric", input_name="y_val")
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = column_or_1d(y_val, warn=True)
-        n_outputs = 1 if y_val.ndim == 1 else y_val.shape[1]
-        if y_val.ndim > 2 or n_outputs != self.n_outputs_:
-            raise ValueError("y_val has %d output(s), but y has %d." % (n_outputs, self.n_outputs_))
-        if self.loss == "poisson" and np.any(y_val < 0):
-            raise ValueError(
-                "Some value(s) of y_val are negative which is not allowed for loss='poisson'."
-            )
-        return y_val, y_val.reshape(y_val.shape[0], -1)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

@@ -152,8 +152,7 @@ def test_no_fitted_estimator_is_built_unless_a_hook_asks_for_one(solver, monkeyp
         built.append(None)
         return model_attributes(*args, **kwargs)
 
-    monkeypatch.setattr(skmlp._training.stochastic, "model_attributes", counting)
-    monkeypatch.setattr(skmlp._training.lbfgs, "model_attributes", counting)
+    monkeypatch.setattr(skmlp._training.callbacks, "model_attributes", counting)
     est = MLPClassifier(solver=solver, max_iter=5, random_state=0)
     recorder = QuietRecorder()
     _fit_quietly(est.set_callbacks(recorder), X_IRIS, Y_IRIS)

@@ -233,7 +233,7 @@ def test_a_single_class_trains_as_in_sklearn(solver, early_stopping):
 
 @pytest.mark.parametrize("schedule", ["invscaling", "adaptive"])
 def test_adam_ignores_sgds_schedules_unless_schedule_adam(schedule):
-    # (What schedule_adam=True does is specified in test_options.py.)
+    # (What schedule_adam=True does is specified in test_schedules.py.)
     X, y = data("multiclass")
     params = dict(BASE, solver="adam", tol=10.0, max_iter=8, learning_rate_init=0.05)
     constant = skmlp.MLPClassifier(**params).fit(X, y)

@@ -1154,10 +1154,10 @@ def _interrupt_bookkeeping(monkeypatch, after_epoch, before=True):
     count = StochasticTrainer._count_no_improvement
 
     def interrupted(self, *args, **kwargs):
-        if before and self.est.n_iter_ >= after_epoch:
+        if before and self.state.n_iter >= after_epoch:
             raise KeyboardInterrupt
         count(self, *args, **kwargs)
-        if not before and self.est.n_iter_ >= after_epoch:
+        if not before and self.state.n_iter >= after_epoch:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(StochasticTrainer, "_count_no_improvement", interrupted)

@@ -85,7 +85,9 @@ class BenchmarkTable(Directive):
         # The run's description holds library names such as
         # ``libscipy_openblas64_``: plain text, not markup.
         description = nodes.paragraph(text=" ".join(line.replace("`", "") for line in preamble))
-        text = [".. list-table::", "   :header-rows: 1", "   :class: benchmark-table", ""]
+        # benchmark-table for the common layout, benchmark-<file> for a table's own.
+        classes = "benchmark-table benchmark-" + path.stem
+        text = [".. list-table::", "   :header-rows: 1", "   :class: " + classes, ""]
         raw = [line for line in lines if line.startswith("|")]
         for line in [raw[0]] + raw[2:]:
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]

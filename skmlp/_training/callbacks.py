@@ -36,23 +36,28 @@ CALLBACKS_AVAILABLE = hasattr(CallbackSupportMixin, "set_callbacks")
 
 
 def model_attributes(est, params=None, **attributes):
-    """The attributes of a fitted copy of ``est`` as it is now, with arrays of its own.
+    """The attributes of a fitted copy of ``est``, with arrays of its own.
 
     ``params`` replaces the parameter buffer (L-BFGS's accepted iterate, which
     the buffer does not hold between line-search evaluations); ``attributes``
-    are set on the copy (``n_iter_``, ``loss_``).  Training goes on in place
-    after the hook returns, so the copy shares no array or list with ``est``
-    (the optimizer's state included: the copy can go on with ``partial_fit``).
+    are set on the copy: what the running call has trained so far
+    (``n_iter_``, ``loss_``, the stochastic trainer's whole state), which the
+    estimator assigns to itself only when the call ends.  Training goes on in
+    place after the hook returns, so the copy shares no array or list with
+    ``est`` or with ``attributes`` (the optimizer's state included: the copy
+    can go on with ``partial_fit``).
     """
     model = copy.copy(est)  # its views are rebuilt over est's buffer: replaced below
     flat = est._params if params is None else params
     model._set_parameters(np.array(flat, dtype=est._params.dtype), est._layout)
     model._set_running(est._running.copy())
+    vars(model).update(attributes)
     shared = vars(est)
     for name, value in vars(model).items():
-        if isinstance(value, (np.ndarray, list)) and value is shared.get(name):
+        if isinstance(value, (np.ndarray, list)) and (
+            value is shared.get(name) or name in attributes
+        ):
             setattr(model, name, value.copy())
-    vars(model).update(attributes)
     return vars(model)
 
 
@@ -88,24 +93,39 @@ class FitTasks:
             else lambda: {key: _safe_indexing(value, rows) for key, value in metadata.items()},
         }
 
-    def begin(self, model):
-        """Open the next subtask; ``model()`` gives a fitted copy's attributes on demand."""
+    def begin(self, params=None, **attributes):
+        """Open the next subtask.
+
+        Its ``fitted_estimator``, built only if a hook asks for it, is the
+        estimator with ``params`` and ``attributes`` (see :func:`model_attributes`).
+        """
         if self.n_subtasks >= self.max_subtasks:
             return
         self.n_subtasks += 1
         self.task = self.root.subcontext(task_name=self.task_name)
         self.task.call_on_fit_task_begin(
-            estimator=self.est, **self.data, reconstruction_attributes=model
+            estimator=self.est,
+            **self.data,
+            reconstruction_attributes=self._model(params, attributes),
         )
 
-    def end(self, model):
-        """Close the open subtask after it completed; True when a callback asks to stop."""
+    def end(self, params=None, **attributes):
+        """Close the open subtask after it completed; True when a callback asks to stop.
+
+        ``params`` and ``attributes`` make the subtask's model, as for :meth:`begin`.
+        """
         task, self.task = self.task, None
         if task is None:
             return False
         return task.call_on_fit_task_end(
-            estimator=self.est, **self.data, reconstruction_attributes=model
+            estimator=self.est,
+            **self.data,
+            reconstruction_attributes=self._model(params, attributes),
         )
+
+    def _model(self, params, attributes):
+        """The ``reconstruction_attributes`` hooks evaluate on demand (while the hook runs)."""
+        return lambda: model_attributes(self.est, params, **attributes)
 
     def abandon(self):
         """Close the open subtask, undone (diverged or interrupted): nothing to hand over."""

@@ -1,9 +1,12 @@
 """The L-BFGS solver: SciPy's L-BFGS-B on the flat parameter buffer.
 
-SciPy minimises the full-batch loss of :class:`skmlp._engine.workspaces.Batch`
-directly over the buffer (no packing). The trainer keeps the last accepted
-finite iterate, so that divergence or Ctrl-C leaves the model of the last
-completed iteration.
+SciPy minimises the full-batch loss of a :class:`skmlp._engine.workspaces.Batch`
+directly over the buffer (no packing). :class:`LbfgsTrainer` does not reach
+into the estimator: it takes the buffer, the batch the estimator built, the
+hyper-parameters, and returns an :class:`LbfgsResult`, which the estimator
+assigns to its fitted attributes. The trainer keeps the last accepted finite
+iterate, so that divergence or Ctrl-C leaves the model of the last completed
+iteration.
 
 With callbacks (:mod:`skmlp._training.callbacks`), an iteration's subtask opens at
 its first loss evaluation and closes at SciPy's callback, with the accepted
@@ -12,13 +15,13 @@ there (``StopIteration``), without a convergence warning.
 """
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from .._engine.workspaces import Batch, usable
-from .callbacks import model_attributes
+from .._engine.workspaces import usable
 from .progress import progress_bar
 from .rollback import NothingTrained
 
@@ -35,45 +38,73 @@ def _check_result(result, max_iter):
             "(max_iter=%d).\nYou might also want to scale the data."
             % (result.nit, result.status, message, max_iter),
             ConvergenceWarning,
-            stacklevel=5,
+            stacklevel=6,
         )
     return min(result.nit, max_iter)
 
 
-class LbfgsTrainer:
-    """One call of ``fit`` with ``solver='lbfgs'`` on the estimator ``est``.
+@dataclass(eq=False)
+class LbfgsResult:
+    """What a call of :meth:`LbfgsTrainer.fit` produced, besides the buffer.
 
-    ``tasks`` are the call's callback tasks (:mod:`skmlp._training.callbacks`), or None.
+    ``n_iter`` and ``loss`` are the fitted ``n_iter_`` and ``loss_``.
+    ``float64_params`` is the solution when the buffer is float32: SciPy
+    works in float64, and as in scikit-learn the model of float32 input
+    becomes float64 (the buffer then keeps its last evaluated point); None
+    when the solution is in the buffer.
     """
 
-    def __init__(self, est, X, y, sample_weight, tasks=None):
-        self.est = est
+    n_iter: int
+    loss: float | None
+    float64_params: np.ndarray | None
+
+
+class LbfgsTrainer:
+    """One call of ``fit`` with ``solver='lbfgs'``.
+
+    Parameters
+    ----------
+    params : ndarray
+        The flat parameter buffer, the starting point; it holds the solution
+        after :meth:`fit` (unless :attr:`LbfgsResult.float64_params` does).
+    batch : Batch
+        The compiled full-batch loss (:class:`skmlp._engine.workspaces.Batch`)
+        of the training data and targets.
+    tasks : FitTasks or None
+        The call's callback tasks (:mod:`skmlp._training.callbacks`).
+    alpha, l1_ratio, max_iter, max_fun, tol, verbose
+        The estimator's hyper-parameters of these names.
+    """
+
+    def __init__(self, params, batch, *, tasks, alpha, l1_ratio, max_iter, max_fun, tol, verbose):
         self.tasks = tasks
         self.stopped = False  # by a callback
-        self.params = est._params
-        self.grads = np.zeros_like(self.params)
+        self.params = params
+        self.grads = np.zeros_like(params)
         # No dropout or batch norm here: both conflict with lbfgs.
-        self.batch = Batch(est, X, est._training_targets(y), sample_weight)
-        self.alpha = float(est.alpha)
-        self.l1_ratio = float(est.l1_ratio)
+        self.batch = batch
+        self.alpha = float(alpha)
+        self.l1_ratio = float(l1_ratio)
+        self.max_iter, self.max_fun, self.tol, self.verbose = max_iter, max_fun, tol, verbose
         # The last accepted iterate: what the model keeps if the optimizer
         # ends on a non-finite point or is interrupted.
-        self.x = self.params.astype(np.float64)
+        self.x = params.astype(np.float64)
         self.fun = None
         self.nit = 0
         self.progress = None
 
-    def _model(self):
-        """The attributes of a fitted copy at the last accepted iterate (for callbacks)."""
-        return model_attributes(self.est, self.x, n_iter_=self.nit, loss_=self.fun)
-
     def _loss_and_gradient(self, x):
         if self.tasks is not None and self.tasks.task is None:
-            self.tasks.begin(self._model)  # the next iteration starts here
+            # The next iteration starts here, from the last accepted iterate.
+            self.tasks.begin(self.x, n_iter_=self.nit, loss_=self.fun)
         self.params[:] = x
-        value = self.batch.loss_grad(self.params, self.grads, self.alpha, self.l1_ratio)
+        value = self._loss_grad()
         # A copy: the optimizer keeps the returned gradient between calls.
         return value, self.grads.astype(np.float64)
+
+    def _loss_grad(self):
+        """The compiled loss of the buffer's weights, its gradient into ``grads``."""
+        return self.batch.loss_grad(self.params, self.grads, self.alpha, self.l1_ratio)
 
     def _callback(self, intermediate_result):
         fun = float(intermediate_result.fun)
@@ -83,19 +114,18 @@ class LbfgsTrainer:
         self.nit += 1
         if self.progress is not None:
             self.progress.update(self.nit, fun)
-        elif self.est.verbose:
+        elif self.verbose:
             print("Iteration %d, loss = %.8f" % (self.nit, fun))
-        if self.tasks is not None and self.tasks.end(self._model):
+        if self.tasks is not None and self.tasks.end(self.x, n_iter_=self.nit, loss_=self.fun):
             self.stopped = True
-            if self.est.verbose:
+            if self.verbose:
                 say = print if self.progress is None else self.progress.write
                 say("A callback asked to stop after iteration %d. Stopping." % self.nit)
             raise StopIteration
 
     def _minimize(self):
         """SciPy's result, or None when interrupted after an iteration completed."""
-        est = self.est
-        self.progress = progress_bar(est.verbose, est.max_iter)
+        self.progress = progress_bar(self.verbose, self.max_iter)
         try:
             # SciPy's line search meets non-finite losses when training
             # diverges; that is reported once, not as NumPy warnings.
@@ -108,7 +138,7 @@ class LbfgsTrainer:
                     self.params.copy(),
                     method="L-BFGS-B",
                     jac=True,
-                    options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+                    options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
                     callback=self._callback,
                 )
         except KeyboardInterrupt:
@@ -118,44 +148,40 @@ class LbfgsTrainer:
             warnings.warn(
                 "Training interrupted by user after %d iteration(s); the model keeps "
                 "the weights of the last completed iteration." % self.nit,
-                stacklevel=5,
+                stacklevel=6,
             )
             return None
         finally:
             if self.progress is not None:
                 self.progress.close()
 
-    def _keep(self, x):
-        """Make SciPy's float64 point ``x`` the model's weights.
+    def _result(self, n_iter, loss, x):
+        """Make SciPy's float64 point ``x`` the model's weights, with ``n_iter`` and ``loss``.
 
-        As scikit-learn does: the model of float32 input becomes float64.
+        In the buffer when it is float64; otherwise the result holds it.
         """
         if self.params.dtype == np.float64:
             self.params[:] = x
-        else:
-            self.est._set_float64_parameters(x)
+            return LbfgsResult(n_iter, loss, None)
+        return LbfgsResult(n_iter, loss, x)
 
     def fit(self):
-        """Minimise; set ``n_iter_`` and ``loss_`` and leave the solution in the buffer."""
-        est = self.est
+        """Minimise; the result, with the solution in the buffer or the result."""
         result = self._minimize()
         if self.stopped:  # by a callback, at the last accepted iterate
             result = None
         if result is not None and np.isfinite(result.fun) and usable(result.x):
-            est.n_iter_ = _check_result(result, est.max_iter)
-            est.loss_ = float(result.fun)
-            self._keep(result.x)
-            return
-        self._keep(self.x)
+            n_iter = _check_result(result, self.max_iter)
+            return self._result(n_iter, float(result.fun), result.x)
         if result is not None:
             if self.nit == 0:
+                self._result(0, None, self.x)  # the starting point, back in a float64 buffer
                 raise NothingTrained(diverged=True)
             warnings.warn(
                 "Training diverged: the loss became non-finite after %d iteration(s), "
                 "so training stopped and the weights of the last finite iteration "
                 "were restored. Scale the input (for example with StandardScaler)." % self.nit,
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
-        est.n_iter_ = self.nit
-        est.loss_ = self.fun
+        return self._result(self.nit, self.fun, self.x)

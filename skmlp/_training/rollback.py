@@ -3,8 +3,9 @@
 Two places undo work. :func:`unchanged_on_failure` wraps ``fit`` and
 ``partial_fit``, so that a call that raises (bad input, an interrupt before
 anything was trained) leaves the estimator exactly as before the call.  The
-stochastic trainer takes a :class:`Snapshot` before each epoch, so that an
-epoch that diverges or is interrupted is undone rather than half-kept.
+stochastic trainer takes a :class:`Snapshot` of its training state and of the
+arrays it updates in place before each epoch, so that an epoch that diverges
+or is interrupted is undone rather than half-kept.
 """
 
 import functools
@@ -31,41 +32,46 @@ _CALL_MACHINERY = (
 
 
 class Snapshot:
-    """The estimator's attributes, the lengths of its lists and chosen arrays' contents.
+    """An object's attributes, the lengths of its lists and chosen arrays' contents.
 
     Attributes are kept by reference (what a fit replaces is put back), list
     attributes are cut back to their length (what an epoch appends is
-    removed), and the arrays named in ``arrays``, which training updates in
-    place, are copied (into the arrays of ``into`` when given, to allocate
-    nothing).  ``random_state`` also keeps the generator's state.
+    removed), and the contents of ``arrays``, which training updates in
+    place, are copied (into the arrays of ``into`` when given, one of the same
+    shape and dtype per array, to allocate nothing).  ``random_state`` also
+    keeps the state of the generator ``_random_state``.
+
+    The object is an estimator (:func:`unchanged_on_failure`) or the
+    stochastic trainer's :class:`~skmlp._training.state.TrainingState` (an
+    epoch's checkpoint).
     """
 
     __slots__ = ("attributes", "lengths", "contents", "rng", "rng_state")
 
-    def __init__(self, est, arrays=(), random_state=False, into=None):
-        self.attributes = dict(vars(est))
+    def __init__(self, obj, arrays=(), random_state=False, into=None):
+        self.attributes = dict(vars(obj))
         self.lengths = {
             name: len(value) for name, value in self.attributes.items() if isinstance(value, list)
         }
         if into is None:
-            self.contents = {name: self.attributes[name].copy() for name in arrays}
-        else:  # preallocated copies, one per name, of the arrays' shapes and dtypes
-            self.contents = {name: into[name] for name in arrays}
-            for name in arrays:
-                np.copyto(into[name], self.attributes[name])
+            into = [array.copy() for array in arrays]
+        else:  # preallocated copies
+            for array, copy in zip(arrays, into):
+                np.copyto(copy, array)
+        self.contents = tuple(zip(arrays, into))
         rng = self.attributes.get("_random_state") if random_state else None
         self.rng = rng if isinstance(rng, np.random.RandomState) else None
         self.rng_state = None if self.rng is None else self.rng.get_state()
 
-    def restore(self, est):
-        machinery = {name: vars(est)[name] for name in _CALL_MACHINERY if name in vars(est)}
-        est.__dict__.clear()
-        est.__dict__.update(self.attributes)
-        est.__dict__.update(machinery)
+    def restore(self, obj):
+        machinery = {name: vars(obj)[name] for name in _CALL_MACHINERY if name in vars(obj)}
+        obj.__dict__.clear()
+        obj.__dict__.update(self.attributes)
+        obj.__dict__.update(machinery)
         for name, length in self.lengths.items():
             del self.attributes[name][length:]
-        for name, content in self.contents.items():
-            self.attributes[name][...] = content
+        for array, content in self.contents:
+            array[...] = content
         if self.rng is not None:
             self.rng.set_state(self.rng_state)
 
