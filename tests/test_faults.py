@@ -430,3 +430,16 @@ def test_early_stopping_split_errors_name_the_users_labels(labels):
     if "members are" not in str(error.value):
         pytest.skip("this scikit-learn's split error does not list the classes")
     assert str(error.value).endswith("members are: %r" % ([rare],))
+
+
+def test_lbfgs_diverging_at_once_on_a_float32_model_keeps_the_previous_model():
+    # A float32 model (from a stochastic solver) continued by L-BFGS: its
+    # first iteration diverges, and the buffer is the previous model's again.
+    est = MLPRegressor(solver="adam", max_iter=3, random_state=0, warm_start=True)
+    est.fit(X_DIAB[:60].astype(np.float32), Y_DIAB[:60].astype(np.float32))
+    est.set_params(solver="lbfgs")
+    before = _fitted_state(est)
+    X, y = _huge(np.float32)
+    with pytest.warns(ConvergenceWarning, match="diverged.*left as it was before"):
+        est.fit(X, y)
+    _assert_same_state(before, est)

@@ -175,7 +175,9 @@ class LbfgsTrainer:
             return self._result(n_iter, float(result.fun), result.x)
         if result is not None:
             if self.nit == 0:
-                self._result(0, None, self.x)  # the starting point, back in a float64 buffer
+                # Nothing trained: the starting point back in the buffer
+                # (exact in either dtype: it came from the buffer).
+                self.params[:] = self.x
                 raise NothingTrained(diverged=True)
             warnings.warn(
                 "Training diverged: the loss became non-finite after %d iteration(s), "
