@@ -1,7 +1,7 @@
-"""``skmlp.precompile``: compile the kernels ahead of time.
+"""``skmlp.precompile``: compile the kernels of common configurations ahead of time.
 
 Run ``python -m skmlp --precompile`` (or call :func:`precompile`) when building
-a Docker image or preparing a cluster node, so that the first fit there does
+a Docker image or preparing a cluster node, so that the first fits there do
 not compile.
 """
 
@@ -12,16 +12,52 @@ import numpy as np
 
 from ._classifier import MLPClassifier
 from ._engine.cache import quiet
+from ._regressor import MLPRegressor
+
+#: The configurations :func:`precompile` compiles, as estimator parameters,
+#: for each of three tasks (binary and multiclass classification, regression).
+#: Each fits a tiny network, so every kernel of the configuration is compiled
+#: (or loaded from the disk cache).
+STOCHASTIC = (
+    {},  # the defaults: relu, adam
+    {"solver": "sgd"},
+    {"activation": "tanh"},
+    {"activation": "logistic"},
+    {"early_stopping": True},
+)
+LBFGS = ({"solver": "lbfgs"}, {"solver": "lbfgs", "activation": "tanh"})
+
+
+def _tasks(dtype):
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((20, 3)).astype(dtype)
+    return (
+        (MLPClassifier, X, np.arange(20) % 2),
+        (MLPClassifier, X, np.arange(20) % 3),
+        (MLPRegressor, X, rng.standard_normal(20)),
+    )
 
 
 def precompile(dtypes=("float64", "float32"), *, lbfgs=True):
-    """Compile (or load from the disk cache) every kernel a fit and a prediction use.
+    """Compile (or load from the disk cache) the kernels of the common configurations.
 
-    Fits and predicts with tiny networks, so that the first real fit in this
-    process, and in every later process that shares the kernel cache, starts
-    at once. One specialisation per dtype serves every configuration
-    (activations, solvers, losses, batch norm, dropout, dense and sparse
-    input), so this covers them all.
+    The engine compiles what a fit uses, the first time a process on the
+    machine uses it (the skeleton of the training loop once per dtype, and
+    each activation, loss and solver on first use), and caches it on disk.
+    This fits and predicts with tiny networks in the configurations below,
+    so that the first real fits in this process, and in every later process
+    that shares the kernel cache, start at once:
+
+    - the defaults of :class:`MLPClassifier` (binary and multiclass) and of
+      :class:`MLPRegressor`;
+    - each of them with ``solver='sgd'``, with ``activation='tanh'``, with
+      ``activation='logistic'`` and with ``early_stopping=True``;
+    - with ``lbfgs=True``, each of them with ``solver='lbfgs'`` (relu, and
+      tanh).
+
+    Any other configuration (another activation, loss or solver, batch
+    normalisation, dropout, sparse input) compiles its own parts on its
+    first fit, in a second or two.
 
     Parameters
     ----------
@@ -29,7 +65,7 @@ def precompile(dtypes=("float64", "float32"), *, lbfgs=True):
         The input dtypes to compile for (float32 input trains in float32).
 
     lbfgs : bool, default=True
-        Also compile the full-batch evaluation of ``solver='lbfgs'``.
+        Also compile the configurations with ``solver='lbfgs'``.
 
     Returns
     -------
@@ -44,14 +80,9 @@ def precompile(dtypes=("float64", "float32"), *, lbfgs=True):
     >>> sorted(seconds)
     ['float64 stochastic fit + predict']
     """
-    rng = np.random.RandomState(0)
-    X = rng.standard_normal((20, 3))
-    y = np.arange(20) % 2
-    # Early stopping and dropout reach the kernels that such fits call from
-    # Python (the validation loss, the dropout keys).
-    configs = {"stochastic": dict(early_stopping=True, dropout=0.1)}
+    configs = {"stochastic": STOCHASTIC}
     if lbfgs:
-        configs["lbfgs"] = dict(solver="lbfgs")
+        configs["lbfgs"] = LBFGS
     seconds = {}
     quiet.append(True)
     try:
@@ -60,8 +91,12 @@ def precompile(dtypes=("float64", "float32"), *, lbfgs=True):
             for dtype in map(np.dtype, dtypes):
                 for kind, options in configs.items():
                     start = time.perf_counter()
-                    model = MLPClassifier((2,), max_iter=1, random_state=0, **options)
-                    model.fit(X.astype(dtype), y).predict(X.astype(dtype))
+                    for estimator, X, y in _tasks(dtype):
+                        for params in options:
+                            model = estimator(
+                                hidden_layer_sizes=(2,), max_iter=1, random_state=0, **params
+                            )
+                            model.fit(X, y).predict(X)
                     seconds[f"{dtype.name} {kind} fit + predict"] = time.perf_counter() - start
     finally:
         quiet.pop()

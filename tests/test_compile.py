@@ -28,7 +28,7 @@ assert skmlp.__file__.startswith(sys.argv[1]), skmlp.__file__
 X = np.random.RandomState(0).standard_normal((40, 5)).astype(sys.argv[2])
 y = np.arange(40) % 3
 skmlp.MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y).predict(X)
-for kernel in (_engine.run_epoch, _engine.predict):
+for kernel in (_engine._run_epoch, _engine._predict):
     stats = kernel.stats
     print(kernel.py_func.__name__, sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
 """
@@ -121,3 +121,47 @@ def test_a_cold_fit_says_once_that_it_compiles_then_the_next_process_loads(read_
     second = run(FIT, "float32")
     assert NOTICE not in second.stderr
     assert all(stats == (1, 0) for stats in _kernel_stats(second.stdout).values())
+
+
+CONFIGURATION = """
+import hashlib, sys, warnings
+import numpy as np
+from numba.core.registry import CPUDispatcher
+import skmlp
+from skmlp._engine import activations, batch_norm, dropout, losses, network, optimizers
+warnings.simplefilter("ignore")
+X = np.random.RandomState(0).standard_normal((60, 5))
+y = np.arange(60) % 3
+model = skmlp.MLPClassifier((8,), activation="tanh", solver="sgd", max_iter=5, random_state=0)
+proba = model.fit(X, y).predict_proba(X)
+kernels = set()
+for module in (activations, batch_norm, dropout, losses, network, optimizers):
+    for value in vars(module).values():
+        for obj in value.values() if isinstance(value, dict) else [value]:
+            for kernel in obj if isinstance(obj, tuple) else [obj]:
+                if isinstance(kernel, CPUDispatcher):
+                    kernels.add(kernel)
+hits = sum(sum(k.stats.cache_hits.values()) for k in kernels)
+misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
+print(hashlib.sha256(proba.tobytes()).hexdigest(), hits, misses)
+"""
+
+
+def test_two_processes_compiling_at_once_agree_and_a_third_compiles_nothing(tmp_path):
+    # A GridSearchCV(n_jobs=2) or two Dask workers on a fresh install: both
+    # compile the same configuration into one empty cache at the same time.
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-c", CONFIGURATION]
+    pipe = subprocess.PIPE
+    both = [
+        subprocess.Popen(command, env=env, stdout=pipe, stderr=pipe, text=True) for _ in range(2)
+    ]
+    results = [process.communicate(timeout=900) for process in both]
+    assert [process.returncode for process in both] == [0, 0], [err for _, err in results]
+    digests = [out.split()[0] for out, _ in results]
+    assert digests[0] == digests[1]
+    assert all(int(out.split()[2]) > 0 for out, _ in results)  # both compiled
+    third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    digest, hits, misses = third.stdout.split()
+    assert digest == digests[0]
+    assert int(misses) == 0 and int(hits) > 0

@@ -98,7 +98,7 @@ def _first_fit_in_worker():
             misses += sum(obj.stats.cache_misses.values())
     return {
         "seconds": seconds,
-        "run_epoch_hits": sum(_engine.run_epoch.stats.cache_hits.values()),
+        "run_epoch_hits": sum(_engine._run_epoch.stats.cache_hits.values()),
         "hits": hits,
         "misses": misses,
     }

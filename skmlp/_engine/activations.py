@@ -1,15 +1,17 @@
 """Activation functions: a name -> integer code table and compiled kernels.
 
-Kernels switch on the integer code so one compiled function serves every
-activation.
+Each activation has its own kernels (``KERNELS[code]``, built by
+``_kernels``), compiled the first time a fit uses that activation: a network
+compiles the activations it uses and no other (see
+:mod:`skmlp._engine.plugs`).
 
 Two kinds of hidden activation:
 
 - identity, logistic, tanh, relu and leaky_relu (codes below ``ELU``, with
   the output-only EXP and SOFTMAX): their derivative is a function of the
   output ``A = f(z)`` alone, so training with them stores only activations.
-  Each has its own loop in ``bias_activate`` (value) and
-  ``multiply_derivative`` (derivative from the output).
+  Each has its own loop in the ``activate`` kernel (value) and the
+  ``derivative`` kernel (derivative from the output).
 - every activation from ``ELU`` on (``needs_preactivation``,
   ``PREACTIVATION_CODES``): the derivative is computed from the
   pre-activation ``z``, either because the output does not determine
@@ -17,19 +19,16 @@ Two kinds of hidden activation:
   (``exp(z) = A + 1`` for elu when ``z << 0``).  Each of these activations
   is one scalar kernel ``_name(z)`` returning ``(f(z), f'(z))``, both from
   the same exp or normal tail.  The forward pass of training stores the
-  slopes ``f'(z)`` in the pre-activation workspace
-  (``bias_activate_slope``) and the backward pass multiplies the deltas by
+  slopes ``f'(z)`` in the pre-activation workspace (the
+  ``activate_slope`` kernel) and the backward pass multiplies the deltas by
   them, so each element's transcendental functions are
   evaluated once per step, not once forward and once backward.  Prediction
-  takes ``f(z)`` alone (``bias_activate``), and LLVM removes the unused
-  slope.  ``_with_kernel`` maps a code to its kernel and hands it to the
-  element loop, written once for all of them: ``_activate_loop``
-  (prediction) or ``_activate_slope_loop`` (training).  The code is tested
-  once per call, outside the loop, so each loop is compiled once per
-  activation.
+  takes ``f(z)`` alone (``activate``), and LLVM removes the unused
+  slope.  The element loop is written once for all of them:
+  ``_activate_loop`` (prediction) or ``_activate_slope_loop`` (training).
 
 Adding a hidden activation (say ``name``) is a code, a table entry, a scalar
-kernel and a dispatch line, all in this module:
+kernel and two dispatch lines, all in this module:
 
 1. its code, ``NAME = <last code + 1>``, after the last code constant (new
    codes are appended: every code from ``ELU`` on is computed from the
@@ -41,10 +40,13 @@ kernel and a dispatch line, all in this module:
    others: ``(f(z), f'(z))``, both finite for every finite ``z`` and taking
    the limits at +-inf, its constants written ``like_scalar(z, c)`` so that
    float32 stays float32;
-4. its dispatch line, ``elif code == NAME: loop(_name, args)``, at the end of
-   ``_with_kernel``.
+4. its dispatch lines, ``elif CODE == NAME or CODE == ANY and code == NAME:``
+   followed by ``_activate_loop(_name, (Z, b))`` at the end of ``activate``
+   in ``_kernels``, and by ``_activate_slope_loop(_name, (P, b, A))`` at the
+   end of ``activate_slope``.
 
-Nothing else in the package changes.  The tests take every activation from
+Nothing else in the package changes, and no other configuration compiles
+anything more.  The tests take every activation from
 the table, each with its NumPy/SciPy reference (value, derivative, limits) in
 tests/reference_activations.py; the user documentation lists the names in the
 ``activation`` parameter of ``PARAMETERS`` (_docstrings.py) and in README.md.
@@ -110,13 +112,13 @@ _INV_SQRT_2PI = 0.39894228040143267793994605993438  # 1 / sqrt(2 pi)
 #: code from ELU on (EXP and SOFTMAX, below it, are output-only codes; new
 #: activations are appended after the last code).
 PREACTIVATION_CODES = frozenset(code for code in HIDDEN_ACTIVATIONS.values() if code >= ELU)
-_LAST_CODE = max(PREACTIVATION_CODES)
+#: The last of them: ``ELU <= code <= LAST_PREACTIVATION`` tests a code.
+LAST_PREACTIVATION = max(PREACTIVATION_CODES)
 
 
-@kernel(inline="always")
 def needs_preactivation(code):
     """Whether the backward pass of hidden activation ``code`` needs ``z``."""
-    return code >= ELU and code <= _LAST_CODE
+    return ELU <= code <= LAST_PREACTIVATION
 
 
 @kernel(inline="always")
@@ -131,57 +133,6 @@ def _softmax_limit(z, zmax):
             count += 1
     for j in range(z.shape[0]):
         z[j] = 1.0 / count if z[j] == zmax else 0.0
-
-
-@kernel
-def bias_activate(code, Z, b):
-    """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
-    n, m = Z.shape
-    zero = like(Z, 0.0)
-    if code == SOFTMAX:
-        for i in range(n):
-            zmax = Z[i, 0] + b[0]
-            for j in range(m):
-                Z[i, j] += b[j]
-                zmax = max(zmax, Z[i, j])
-            if np.isinf(zmax):
-                _softmax_limit(Z[i], zmax)
-                continue
-            s = zero
-            for j in range(m):
-                Z[i, j] = np.exp(Z[i, j] - zmax)
-                s += Z[i, j]
-            for j in range(m):
-                Z[i, j] /= s
-    elif code == IDENTITY:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] += b[j]
-    elif code == RELU:
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j] + b[j]
-                Z[i, j] = z if z > zero else zero
-    elif code == TANH:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = _tanh(Z[i, j] + b[j])
-    elif code == LOGISTIC:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = _logistic(Z[i, j] + b[j])
-    elif code == EXP:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = np.exp(Z[i, j] + b[j])
-    elif code == LEAKY_RELU:
-        slope = like(Z, LEAKY_SLOPE)
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j] + b[j]
-                Z[i, j] = z if z > zero else slope * z
-    elif needs_preactivation(code):
-        _with_kernel(code, _activate_loop, (Z, b))
 
 
 @kernel(inline="always")
@@ -337,28 +288,6 @@ def _mish(z):
 
 
 @kernel(inline="always")
-def _with_kernel(code, loop, args):
-    """``loop(kernel, args)`` with the scalar kernel of ``code`` (a ``needs_preactivation`` code).
-
-    The one place that maps a code to its kernel: one line per activation,
-    in code order; new ones are appended.  The code is tested once per call,
-    not once per element: each loop is compiled with each kernel inlined.
-    """
-    if code == ELU:
-        loop(_elu, args)
-    elif code == SELU:
-        loop(_selu, args)
-    elif code == GELU:
-        loop(_gelu, args)
-    elif code == SILU:
-        loop(_silu, args)
-    elif code == SOFTPLUS:
-        loop(_softplus, args)
-    elif code == MISH:
-        loop(_mish, args)
-
-
-@kernel(inline="always")
 def _activate_loop(f, args):
     """``Z = f(Z + b)`` element by element, ``(Z, b) = args``: prediction."""
     Z, b = args
@@ -380,7 +309,156 @@ def _activate_slope_loop(f, args):
             P[i, j] = d
 
 
-@kernel
+# ------------------------------------------------------------------------
+# The kernels, compiled per activation.
+#
+# ``_kernels(CODE)`` builds the three kernels of one activation: ``CODE`` is a
+# constant inside them, and Numba removes every branch of another code before
+# compiling, so a network compiles the activations it uses and no other.
+# ``CODE = ANY`` builds the same three kernels switching on their ``code``
+# argument at run time (every activation compiled in): what a network whose
+# hidden layers have different activations plugs in.  The per-code kernels
+# take the same ``code`` argument and ignore it, so that all share one
+# signature (:mod:`skmlp._engine.plugs`).
+
+#: The ``CODE`` of the kernels that switch on their ``code`` argument.
+ANY = -1
+
+
+def _kernels(CODE):
+    """The activate, activate-with-slope and derivative kernels of activation ``CODE``."""
+
+    @kernel
+    def activate(code, Z, b):
+        """In place ``Z = f(Z + b)``; rows of Z are samples."""
+        n, m = Z.shape
+        zero = like(Z, 0.0)
+        if CODE == SOFTMAX or CODE == ANY and code == SOFTMAX:
+            for i in range(n):
+                zmax = Z[i, 0] + b[0]
+                for j in range(m):
+                    Z[i, j] += b[j]
+                    zmax = max(zmax, Z[i, j])
+                if np.isinf(zmax):
+                    _softmax_limit(Z[i], zmax)
+                    continue
+                s = zero
+                for j in range(m):
+                    Z[i, j] = np.exp(Z[i, j] - zmax)
+                    s += Z[i, j]
+                for j in range(m):
+                    Z[i, j] /= s
+        elif CODE == IDENTITY or CODE == ANY and code == IDENTITY:
+            for i in range(n):
+                for j in range(m):
+                    Z[i, j] += b[j]
+        elif CODE == RELU or CODE == ANY and code == RELU:
+            for i in range(n):
+                for j in range(m):
+                    z = Z[i, j] + b[j]
+                    Z[i, j] = z if z > zero else zero
+        elif CODE == TANH or CODE == ANY and code == TANH:
+            for i in range(n):
+                for j in range(m):
+                    Z[i, j] = _tanh(Z[i, j] + b[j])
+        elif CODE == LOGISTIC or CODE == ANY and code == LOGISTIC:
+            for i in range(n):
+                for j in range(m):
+                    Z[i, j] = _logistic(Z[i, j] + b[j])
+        elif CODE == EXP or CODE == ANY and code == EXP:
+            for i in range(n):
+                for j in range(m):
+                    Z[i, j] = np.exp(Z[i, j] + b[j])
+        elif CODE == LEAKY_RELU or CODE == ANY and code == LEAKY_RELU:
+            slope = like(Z, LEAKY_SLOPE)
+            for i in range(n):
+                for j in range(m):
+                    z = Z[i, j] + b[j]
+                    Z[i, j] = z if z > zero else slope * z
+        elif CODE == ELU or CODE == ANY and code == ELU:
+            _activate_loop(_elu, (Z, b))
+        elif CODE == SELU or CODE == ANY and code == SELU:
+            _activate_loop(_selu, (Z, b))
+        elif CODE == GELU or CODE == ANY and code == GELU:
+            _activate_loop(_gelu, (Z, b))
+        elif CODE == SILU or CODE == ANY and code == SILU:
+            _activate_loop(_silu, (Z, b))
+        elif CODE == SOFTPLUS or CODE == ANY and code == SOFTPLUS:
+            _activate_loop(_softplus, (Z, b))
+        elif CODE == MISH or CODE == ANY and code == MISH:
+            _activate_loop(_mish, (Z, b))
+
+    @kernel
+    def activate_slope(code, P, b, A):
+        """``A = f(P + b)``, and ``P`` replaced by the slopes ``f'(P + b)``.
+
+        The training forward pass of the codes of ``needs_preactivation``
+        (others: nothing is done): ``P`` comes in holding the layer's ``X @ W``
+        and leaves holding what the backward pass multiplies the deltas by.
+        """
+        if CODE == ELU or CODE == ANY and code == ELU:
+            _activate_slope_loop(_elu, (P, b, A))
+        elif CODE == SELU or CODE == ANY and code == SELU:
+            _activate_slope_loop(_selu, (P, b, A))
+        elif CODE == GELU or CODE == ANY and code == GELU:
+            _activate_slope_loop(_gelu, (P, b, A))
+        elif CODE == SILU or CODE == ANY and code == SILU:
+            _activate_slope_loop(_silu, (P, b, A))
+        elif CODE == SOFTPLUS or CODE == ANY and code == SOFTPLUS:
+            _activate_slope_loop(_softplus, (P, b, A))
+        elif CODE == MISH or CODE == ANY and code == MISH:
+            _activate_slope_loop(_mish, (P, b, A))
+
+    @kernel
+    def derivative(code, A, D, a_scale):
+        """In place ``D *= f'(z)``, with f'(z) from the output ``f(z) = a_scale * A``.
+
+        For the codes not in ``needs_preactivation``.  ``a_scale`` is 1 except
+        after dropout, whose kept outputs are ``f(z) / (1 - rate)`` (the
+        dropped ones have ``D == 0`` already).  Only tanh and logistic need
+        it: the zero and sign tests of relu and leaky_relu do not depend on a
+        positive scale.
+        """
+        n, m = A.shape
+        zero = like(A, 0.0)
+        one = like(A, 1.0)
+        s = like(A, a_scale)
+        if CODE == RELU or CODE == ANY and code == RELU:
+            for i in range(n):
+                for j in range(m):
+                    if A[i, j] == zero:
+                        D[i, j] = zero
+        elif CODE == TANH or CODE == ANY and code == TANH:
+            for i in range(n):
+                for j in range(m):
+                    a = s * A[i, j]
+                    D[i, j] *= one - a * a
+        elif CODE == LOGISTIC or CODE == ANY and code == LOGISTIC:
+            for i in range(n):
+                for j in range(m):
+                    a = s * A[i, j]
+                    D[i, j] *= a * (one - a)
+        elif CODE == LEAKY_RELU or CODE == ANY and code == LEAKY_RELU:
+            # f(z) has the sign of z (0 for z = 0, whose slope is taken as LEAKY_SLOPE).
+            slope = like(A, LEAKY_SLOPE)
+            for i in range(n):
+                for j in range(m):
+                    if not A[i, j] > zero:
+                        D[i, j] *= slope
+
+    return activate, activate_slope, derivative
+
+
+#: ``code -> (activate, activate_slope, derivative)``: every activation's
+#: kernels, and ``ANY``'s, which switch on the code at run time.
+KERNELS = {code: _kernels(code) for code in (ANY, *HIDDEN_ACTIVATIONS.values(), EXP, SOFTMAX)}
+
+
+def bias_activate(code, Z, b):
+    """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
+    KERNELS[int(code)][0](code, Z, b)
+
+
 def bias_activate_slope(code, P, b, A):
     """``A = f(P + b)``, and ``P`` replaced by the slopes ``f'(P + b)`` for the backward pass.
 
@@ -388,41 +466,12 @@ def bias_activate_slope(code, P, b, A):
     nothing is done): ``P`` comes in holding the layer's ``X @ W`` and leaves
     holding what the backward pass multiplies the deltas by.
     """
-    _with_kernel(code, _activate_slope_loop, (P, b, A))
+    KERNELS[int(code)][1](code, P, b, A)
 
 
-@kernel
 def multiply_derivative(code, A, D, a_scale):
     """In place ``D *= f'(z)``, with f'(z) written in terms of the output ``f(z) = a_scale * A``.
 
-    For the codes not in ``needs_preactivation``.  ``a_scale`` is 1 except
-    after dropout, whose kept outputs are ``f(z) / (1 - rate)`` (the dropped
-    ones have ``D == 0`` already).  Only tanh and logistic need it: the zero
-    and sign tests of relu and leaky_relu do not depend on a positive scale.
+    For the codes not in ``needs_preactivation``; see the kernels of ``_kernels``.
     """
-    n, m = A.shape
-    zero = like(A, 0.0)
-    one = like(A, 1.0)
-    s = like(A, a_scale)
-    if code == RELU:
-        for i in range(n):
-            for j in range(m):
-                if A[i, j] == zero:
-                    D[i, j] = zero
-    elif code == TANH:
-        for i in range(n):
-            for j in range(m):
-                a = s * A[i, j]
-                D[i, j] *= one - a * a
-    elif code == LOGISTIC:
-        for i in range(n):
-            for j in range(m):
-                a = s * A[i, j]
-                D[i, j] *= a * (one - a)
-    elif code == LEAKY_RELU:
-        # f(z) has the sign of z (0 for z = 0, whose slope is taken as LEAKY_SLOPE).
-        slope = like(A, LEAKY_SLOPE)
-        for i in range(n):
-            for j in range(m):
-                if not A[i, j] > zero:
-                    D[i, j] *= slope
+    KERNELS[int(code)][2](code, A, D, float(a_scale))

@@ -1,7 +1,9 @@
 """The kernels' disk cache: whether a kernel is compiled, and telling the user.
 
 The kernels are compiled by Numba the first time a process needs them for a
-dtype, then stored on disk (``cache=True``), so later processes load them in
+dtype (the skeletons once per dtype; each activation, loss, solver and option
+when a fit first uses it: see :mod:`skmlp._engine.plugs`), then stored on
+disk (``cache=True``), so later processes load them in
 a fraction of a second. Where the package directory is not writable (a
 read-only install, a system site-packages), Numba stores them in the user's
 cache directory instead (``$XDG_CACHE_HOME/numba`` or ``~/.cache/numba``), or
@@ -62,9 +64,10 @@ def announce(dtype, *dispatchers):
         return
     _announced.add(dtype)
     logger.warning(
-        "skmlp is compiling its kernels for %s input, once: about 16 s on a "
-        "2-core machine, then the compiled code is cached on disk and later "
-        "processes load it. `python -m skmlp --precompile` compiles ahead of "
-        "time.",
+        "skmlp is compiling its kernels for %s input, once: about 8 s on a "
+        "2-core machine (each further activation, loss or solver adds its own, "
+        "on its first fit), then the compiled code is cached on disk and later "
+        "processes load it. `python -m skmlp --precompile` compiles the common "
+        "configurations ahead of time.",
         dtype.name,
     )

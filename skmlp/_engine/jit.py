@@ -9,30 +9,35 @@
   division, and that check stops loops from being vectorised.
 - ``nogil=True``: kernels touch only their arguments, so they release the GIL;
   threads predicting with one model (or fitting several) run in parallel.
+- ``no_cfunc_wrapper=True``: kernels are called from Python or from other
+  kernels (directly, or through the plug table of :mod:`skmlp._engine.plugs`,
+  which calls their compiled code itself), never through a C function
+  pointer, so the C wrapper Numba would otherwise compile for each is left
+  out.
 
 ``like(a, value)`` gives ``value`` in the dtype of array ``a``: Numba types a
 float literal as float64 and ``float32 op float64`` as float64, so without it
 every elementwise kernel would compute a float32 model in double precision.
-``like_scalar(z, value)`` is the same for a scalar ``z``; it compiles to a
-constant (no allocation), so scalar kernels called inside element loops use
-it for their constants.
+``like_scalar(z, value)`` is the same for a scalar ``z``. Both compile to a
+cast (no allocation), so kernels use them inside element loops too.
 """
 
 from functools import partial
 
-import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-kernel = partial(njit, cache=True, error_model="numpy", nogil=True)
+kernel = partial(njit, cache=True, error_model="numpy", nogil=True, no_cfunc_wrapper=True)
+
+#: A kernel called only by other kernels: compiled without the wrapper that
+#: converts Python objects to its arguments (for a kernel taking the packs of
+#: :mod:`skmlp._engine.network`, that wrapper was a good part of its compile).
+internal = partial(kernel, no_cpython_wrapper=True)
 
 
-@kernel(inline="always")
 def like(a, value):
-    """``value`` cast to the dtype of array ``a``."""
-    box = np.empty(1, a.dtype)
-    box[0] = value
-    return box[0]
+    """``value`` cast to the dtype of array ``a`` (compiled: see the overload below)."""
+    return a.dtype.type(value)
 
 
 def like_scalar(z, value):
@@ -46,6 +51,21 @@ def _like_scalar(z, value):
         cast = z  # a Numba number type converts when called
 
         def impl(z, value):
+            return cast(value)
+
+        return impl
+    return None
+
+
+# An overload, not a kernel: a compiled ``like`` would be type-inferred again
+# at every call site it is inlined into, a cost paid by each kernel's first
+# compilation; the overload compiles to the cast alone.
+@overload(like, inline="always")
+def _like(a, value):
+    if isinstance(a, types.Array):
+        cast = a.dtype
+
+        def impl(a, value):
             return cast(value)
 
         return impl

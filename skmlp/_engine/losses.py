@@ -1,4 +1,7 @@
-"""Loss functions: a name -> integer code table and one compiled kernel.
+"""Loss functions: a name -> integer code table and one compiled kernel per loss.
+
+``KERNELS[code]`` is compiled the first time a fit uses that loss; the loss's
+code is a constant inside it, so no other loss is compiled in.
 
 The classic losses are paired with their canonical output activation (squared
 error with identity, Poisson deviance with exp, log loss with softmax or
@@ -36,72 +39,86 @@ LOSSES = {
 }
 
 
-@kernel
-def loss_and_delta(code, P, Y, sw, param, D):
-    """Weighted data loss ``sum_i sw_i * sum_j l(Y_ij, P_ij)`` and its gradient ``D``.
+def _kernel(CODE):
+    """The loss kernel of loss ``CODE``: only that loss is compiled into it."""
 
-    The squared error's value is divided by the number of outputs (the mean
-    over outputs, as scikit-learn reports it); its gradient ``D`` is not.
+    @kernel
+    def loss_and_delta(P, Y, sw, param, D):
+        """Weighted data loss ``sum_i sw_i * sum_j l(Y_ij, P_ij)`` and its gradient ``D``.
 
-    ``D`` is the gradient with respect to the output pre-activation, times the
-    sample weight.  ``param`` is the loss's own parameter: the probability clip
-    of the log losses, the threshold of the Huber loss, the quantile ``q`` of
-    the pinball loss ``q * (y - p)`` for ``y >= p`` and ``(1 - q) * (p - y)``
-    otherwise.  The result is not yet divided by the weight sum.  The
-    absolute error and the pinball loss take the subgradient 0 where the
-    residual is 0.
-    """
-    n, m = P.shape
-    zero = like(P, 0.0)
-    total = 0.0
-    per_output = 1.0 / m
-    for i in range(n):
-        w = sw[i]
-        row = 0.0
-        for j in range(m):
-            p = P[i, j]
-            y = Y[i, j]
-            r = p - y
-            if code == ABSOLUTE_ERROR:
-                row += abs(r)
-                D[i, j] = w if r > zero else (-w if r < zero else zero)
-            elif code == QUANTILE:
-                q = like(P, param)
-                if r > zero:  # over-predicted: slope 1 - q
-                    row += (1.0 - param) * r
-                    D[i, j] = (like(P, 1.0) - q) * w
-                elif r < zero:  # under-predicted: slope -q
-                    row -= param * r
-                    D[i, j] = -q * w
-                else:
-                    D[i, j] = zero
-            elif code == HUBER:
-                delta = like(P, param)
-                if abs(r) <= delta:
-                    row += 0.5 * r * r
-                    D[i, j] = r * w
-                else:
-                    row += delta * (abs(r) - 0.5 * delta)
-                    D[i, j] = (delta if r > zero else -delta) * w
-            else:
-                D[i, j] = r * w
-                if code == SQUARED_ERROR:
-                    row += 0.5 * r * r
-                elif code == POISSON:
-                    row += p - y
-                    if y > 0:
-                        row += y * (np.log(y) - np.log(p))
-                else:
-                    q = min(max(p, param), 1.0 - param)
-                    if code == LOG_LOSS:
-                        if y != 0:
-                            row -= y * np.log(q)
+        The squared error's value is divided by the number of outputs (the mean
+        over outputs, as scikit-learn reports it); its gradient ``D`` is not.
+
+        ``D`` is the gradient with respect to the output pre-activation, times the
+        sample weight.  ``param`` is the loss's own parameter: the probability clip
+        of the log losses, the threshold of the Huber loss, the quantile ``q`` of
+        the pinball loss ``q * (y - p)`` for ``y >= p`` and ``(1 - q) * (p - y)``
+        otherwise.  The result is not yet divided by the weight sum.  The
+        absolute error and the pinball loss take the subgradient 0 where the
+        residual is 0.
+        """
+        n, m = P.shape
+        zero = like(P, 0.0)
+        total = 0.0
+        per_output = 1.0 / m
+        for i in range(n):
+            w = sw[i]
+            row = 0.0
+            for j in range(m):
+                p = P[i, j]
+                y = Y[i, j]
+                r = p - y
+                if CODE == ABSOLUTE_ERROR:
+                    row += abs(r)
+                    D[i, j] = w if r > zero else (-w if r < zero else zero)
+                elif CODE == QUANTILE:
+                    q = like(P, param)
+                    if r > zero:  # over-predicted: slope 1 - q
+                        row += (1.0 - param) * r
+                        D[i, j] = (like(P, 1.0) - q) * w
+                    elif r < zero:  # under-predicted: slope -q
+                        row -= param * r
+                        D[i, j] = -q * w
                     else:
-                        if y != 0:
-                            row -= y * np.log(q)
-                        if y != 1:
-                            row -= (1.0 - y) * np.log(1.0 - q)
-        if code == SQUARED_ERROR:
-            row *= per_output
-        total += w * row
-    return total
+                        D[i, j] = zero
+                elif CODE == HUBER:
+                    delta = like(P, param)
+                    if abs(r) <= delta:
+                        row += 0.5 * r * r
+                        D[i, j] = r * w
+                    else:
+                        row += delta * (abs(r) - 0.5 * delta)
+                        D[i, j] = (delta if r > zero else -delta) * w
+                else:
+                    D[i, j] = r * w
+                    if CODE == SQUARED_ERROR:
+                        row += 0.5 * r * r
+                    elif CODE == POISSON:
+                        row += p - y
+                        if y > 0:
+                            row += y * (np.log(y) - np.log(p))
+                    else:
+                        q = min(max(p, param), 1.0 - param)
+                        if CODE == LOG_LOSS:
+                            if y != 0:
+                                row -= y * np.log(q)
+                        else:
+                            if y != 0:
+                                row -= y * np.log(q)
+                            if y != 1:
+                                row -= (1.0 - y) * np.log(1.0 - q)
+            if CODE == SQUARED_ERROR:
+                row *= per_output
+            total += w * row
+        return total
+
+    return loss_and_delta
+
+
+#: ``code -> loss kernel``, each compiled on first use.
+KERNELS = {code: _kernel(code) for code in LOSSES.values()}
+
+
+def loss_and_delta(code, P, Y, sw, param, D):
+    """Weighted data loss of loss ``code`` and its gradient ``D`` (see ``_kernel``)."""
+    return KERNELS[int(code)](P, Y, sw, float(param), D)

@@ -1,21 +1,27 @@
-"""Compiled forward pass, backward pass, training epoch and prediction.
+"""The skeletons: forward pass, backward pass, training epoch and prediction.
+
+Each is compiled once per dtype and serves every configuration: what a
+configuration chooses (activations, loss, solver, batch normalisation,
+dropout, the CSR products) reaches them as a table of compiled kernels
+(:mod:`skmlp._engine.plugs`; :func:`table` makes it), so a fit compiles the
+kernels it uses and no other.
 
 Activations and deltas of all layers live in two flat workspaces allocated once
 per fit; each layer's block is a reshaped slice.  Dense inputs go through BLAS
-(``np.dot(a, b, out)``); CSR inputs through the row kernels below.  Sparse and
-dense share one specialisation: the unused representation is passed empty.
+(``np.dot(a, b, out)``, in :func:`dot`); CSR inputs through the row kernels
+below.  Sparse and dense share one signature: the unused representation is
+passed empty.
 
 Hidden activations whose derivative needs the pre-activation ``z``
 (``needs_preactivation``: elu and every code after it, see
 :mod:`skmlp._engine.activations`) use a third workspace ``pres`` with the layout of
 ``acts``: the forward pass writes the ``X @ W`` of each hidden layer with
 such an activation there, then its activation ``f(z)`` into ``acts`` and the
-slopes ``f'(z)`` over the ``X @ W`` (``bias_activate_slope``), and the
+slopes ``f'(z)`` over the ``X @ W`` (the ``activate_slope`` kernels), and the
 backward pass multiplies the deltas by them; the blocks of the other layers
 stay unused.
 For the other activations, and for prediction, ``pres`` is passed empty and
-never touched, so they run exactly as before (one specialisation per dtype
-serves both cases).
+never touched.
 
 Kernels take their arguments in a few packs (tuples), so that each
 signature says what it uses and every call site is short:
@@ -50,50 +56,99 @@ kernel has one signature whether they are on or off (empty arrays mean off):
   uint64 keep threshold (see :mod:`skmlp._engine.dropout`) and float64 scale
   ``1 / (1 - rate)``, the mask workspace (layout of ``acts``), the uint64 key
   of every sample (indexed like ``rows``) and the generator ``[seed, epoch]``.
+
+Every skeleton takes one more argument, ``table``: the plug table of the
+call's configuration (:mod:`skmlp._engine.plugs`). The Python functions at
+the end of this module (``run_epoch``, ``loss_grad``, ``backprop``,
+``predict``) make it and call the skeletons; the rest of the package calls
+them.
 """
+
+import math
 
 import numpy as np
 
-from .activations import (
-    bias_activate,
-    bias_activate_slope,
-    multiply_derivative,
-    needs_preactivation,
+from . import activations as _activations
+from . import batch_norm as _batch_norm
+from . import dropout as _dropout
+from . import losses as _losses
+from . import optimizers as _optimizers
+from . import plugs as _plugs
+from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
+from .jit import internal, kernel, like
+from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty
+from .plugs import (
+    ACTIVATE,
+    ACTIVATE_SLOPE,
+    BACKPROP,
+    DERIVATIVE,
+    DOT,
+    DROPOUT,
+    FORWARD,
+    LOSS,
+    NORM,
+    NORM_BACKWARD,
+    OUTPUT,
+    SPARSE_DOT,
+    SPARSE_TDOT,
+    STEP,
+    activate_fn,
+    activate_slope_fn,
+    backprop_fn,
+    derivative_fn,
+    dot_fn,
+    dropout_fn,
+    forward_fn,
+    loss_fn,
+    norm_backward_fn,
+    norm_fn,
+    output_fn,
+    sparse_dot_fn,
+    sparse_tdot_fn,
+    step_fn,
 )
-from .batch_norm import normalize_backward, normalize_infer, normalize_train
-from .dropout import apply_dropout
-from .jit import kernel, like
-from .losses import loss_and_delta
-from .optimizers import ADAMW, L1_RATIO, finished_gradient, optimizer_step, penalty
 
 
-@kernel(inline="always")
+@internal
 def _block(ws, offsets, units, k, n):
     start = offsets[k]
     return ws[start : start + n * units[k]].reshape((n, units[k]))
 
 
-@kernel(inline="always")
+@internal
 def _coef(params, layout, i):
     units, coef_offsets = layout[0], layout[1]
     start = coef_offsets[i]
     return params[start : start + units[i] * units[i + 1]].reshape((units[i], units[i + 1]))
 
 
-@kernel(inline="always")
+@internal
 def _intercept(params, layout, i):
     units, intercept_offsets = layout[0], layout[2]
     start = intercept_offsets[i]
     return params[start : start + units[i + 1]]
 
 
-@kernel
-def _input_dot(inp, rows, W, out):
-    """``out = X[rows] @ W`` for CSR input, ``out = X @ W`` for dense."""
-    Xd, data, indices, indptr, sparse = inp
-    if not sparse:
-        np.dot(Xd, W, out)
-        return
+@internal
+def dot(A, B, out, variant):
+    """``out = A @ B`` (``variant`` 0), ``A.T @ B`` (1) or ``A @ B.T`` (2), through BLAS.
+
+    One kernel for the three products of the forward and backward passes,
+    compiled once per dtype and called through the plug table: Numba's
+    ``np.dot`` is costly to compile, and each skeleton that used it would
+    compile its own.
+    """
+    if variant == 0:
+        np.dot(A, B, out)
+    elif variant == 1:
+        np.dot(A.T, B, out)
+    else:
+        np.dot(A, B.T, out)
+
+
+@internal
+def sparse_dot(data, indices, indptr, rows, W, out):
+    """``out = X[rows] @ W`` for the CSR input ``(data, indices, indptr)``."""
     out[:] = 0.0
     m = W.shape[1]
     for r in range(rows.shape[0]):
@@ -105,13 +160,9 @@ def _input_dot(inp, rows, W, out):
                 out[r, j] += v * W[c, j]
 
 
-@kernel
-def _input_tdot(inp, rows, D, out):
-    """``out = X[rows].T @ D`` for CSR input, ``out = X.T @ D`` for dense."""
-    Xd, data, indices, indptr, sparse = inp
-    if not sparse:
-        np.dot(Xd.T, D, out)
-        return
+@internal
+def sparse_tdot(data, indices, indptr, rows, D, out):
+    """``out = X[rows].T @ D`` for the CSR input ``(data, indices, indptr)``."""
     out[:] = 0.0
     m = D.shape[1]
     for r in range(rows.shape[0]):
@@ -123,13 +174,51 @@ def _input_tdot(inp, rows, D, out):
                 out[c, j] += v * D[r, j]
 
 
-# forward and backprop are inlined into their callers (run_epoch, predict,
-# loss_grad) instead of being compiled as functions of their own: Numba would
-# otherwise optimise and emit their machine code once for themselves and again
-# inside every caller that links them, which made the first fit's compilation
-# about 10-15% longer.
-@kernel(inline="always")
-def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth):
+@internal
+def normalize(params, norm, i, sw, Z, P, training):
+    """Batch normalisation of hidden layer ``i``: ``Z`` (its ``X @ W``) into ``P``.
+
+    Training normalises ``Z`` in place with the batch statistics (kept in
+    ``norm``'s workspaces for the backward pass) and moves the running
+    statistics; prediction normalises ``P`` (which is ``Z``) in place with
+    the running statistics. See :mod:`skmlp._engine.batch_norm`.
+    """
+    scale_offsets, running, batch_stats, _, momentum, eps = norm
+    u = Z.shape[1]
+    n_norm = running.shape[0] // 2
+    start = scale_offsets[i]
+    scale = params[start : start + u]
+    s = start - scale_offsets[0]  # this layer's units in the statistics
+    running_mean = running[s : s + u]
+    running_var = running[n_norm + s : n_norm + s + u]
+    if training:
+        mean = batch_stats[s : s + u]
+        inv_std = batch_stats[n_norm + s : n_norm + s + u]
+        _batch_norm.normalize_train(
+            Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, P
+        )
+    else:
+        _batch_norm.normalize_infer(P, scale, running_mean, running_var, eps)
+
+
+@internal
+def normalize_backward(params, grads, norm, i, sw, D, N, shift_grad):
+    """Back through hidden layer ``i``'s normalisation: ``D`` becomes the gradient of ``X @ W``.
+
+    Writes the scale gradient into ``grads``; ``N`` holds the layer's
+    normalised values, ``shift_grad`` its intercept gradient.
+    """
+    scale_offsets, running, batch_stats = norm[0], norm[1], norm[2]
+    u = D.shape[1]
+    n_norm = running.shape[0] // 2
+    start = scale_offsets[i]
+    s = start - scale_offsets[0]
+    scale, inv_std = params[start : start + u], batch_stats[n_norm + s : n_norm + s + u]
+    _batch_norm.normalize_backward(D, N, sw, scale, inv_std, shift_grad, grads[start : start + u])
+
+
+@internal
+def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, table):
     """Fill the activation blocks of the batch's samples up to layer ``depth``; return it.
 
     ``depth`` counts the weight layers applied: ``len(units) - 1`` gives the
@@ -138,62 +227,55 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth):
     it, the hidden layers' slopes ``f'(z)`` are left in ``pres`` (layout of
     ``acts``) for the backward pass. ``training`` selects batch statistics and dropout masks,
     otherwise running statistics and no dropout. ``Y`` of ``batch`` is not
-    read.
+    read. ``table`` holds the plugged kernels (:mod:`skmlp._engine.plugs`).
     """
     units = layout[0]
-    rows, _, sw = batch
-    acts, pres, _, act_offsets = ws
+    rows, sw = batch[0], batch[2]
+    acts, pres, act_offsets = ws[0], ws[1], ws[3]
     hidden, out_act = spec[0], spec[1]
-    scale_offsets, running, batch_stats, norms, momentum, bn_eps = norm
-    thresholds, drop_scales, masks, keys, rng = drop
+    thresholds = drop[0]
     n = rows.shape[0]
     n_weights = units.shape[0] - 1
     have_pres = pres.shape[0] > 0
-    n_norm = running.shape[0] // 2
-    A = _block(acts, act_offsets, units, 1, n)
+    batch_norm = norm[0].shape[0] > 0
+    product = dot_fn(table[DOT], params)
+    A = _block(acts, act_offsets, units, max(depth, 1), n)
     for i in range(depth):
         W = _coef(params, layout, i)
         b = _intercept(params, layout, i)
         A = _block(acts, act_offsets, units, i + 1, n)
         hidden_layer = i < n_weights - 1
         code = hidden[i] if hidden_layer else out_act
-        keep = have_pres and hidden_layer and needs_preactivation(code)
-        normalized = hidden_layer and scale_offsets.shape[0] > 0
+        keep = have_pres and hidden_layer and ELU <= code <= LAST_PREACTIVATION
+        normalized = hidden_layer and batch_norm
         # The input of the activation: the pre-activation block when it is kept.
         P = _block(pres, act_offsets, units, i + 1, n) if keep else A
         # Where X @ W goes: the normalised-values block in batch-norm training.
-        Z = _block(norms, act_offsets, units, i + 1, n) if normalized and training else P
-        if i == 0:
-            _input_dot(inp, rows, W, Z)
+        Z = _block(norm[3], act_offsets, units, i + 1, n) if normalized and training else P
+        if i > 0:
+            product(_block(acts, act_offsets, units, i, n), W, Z, 0)
+        elif inp[4]:
+            sparse_dot_fn(table[SPARSE_DOT], params)(inp[1], inp[2], inp[3], rows, W, Z)
         else:
-            np.dot(_block(acts, act_offsets, units, i, n), W, Z)
+            product(inp[0], W, Z, 0)
         if normalized:
-            u = units[i + 1]
-            start = scale_offsets[i]
-            scale = params[start : start + u]
-            s = start - scale_offsets[0]  # this layer's units in the statistics
-            running_mean = running[s : s + u]
-            running_var = running[n_norm + s : n_norm + s + u]
-            if training:
-                mean = batch_stats[s : s + u]
-                inv_std = batch_stats[n_norm + s : n_norm + s + u]
-                normalize_train(
-                    Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, bn_eps, P
-                )
-            else:
-                normalize_infer(P, scale, running_mean, running_var, bn_eps)
+            norm_fn(table[NORM], params)(params, norm, i, sw, Z, P, training)
         if keep:
-            bias_activate_slope(code, P, b, A)
+            activate_slope_fn(table[ACTIVATE_SLOPE], params)(code, P, b, A)
+        elif hidden_layer:
+            activate_fn(table[ACTIVATE], params)(code, A, b)
         else:
-            bias_activate(code, A, b)
+            output_fn(table[OUTPUT], params)(code, A, b)
         if training and hidden_layer and thresholds.shape[0] > 0 and thresholds[i] > 0:
-            M = _block(masks, act_offsets, units, i + 1, n)
-            apply_dropout(A, M, thresholds[i], drop_scales[i], rng, keys, rows, i)
+            M = _block(drop[2], act_offsets, units, i + 1, n)
+            dropout_fn(table[DROPOUT], params)(
+                A, M, thresholds[i], drop[1][i], drop[4], drop[3], rows, i
+            )
     return A
 
 
 @kernel
-def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
+def _predict(params, layout, inp, max_workspace, spec, norm, drop, depth, table):
     """Activations of layer ``depth`` for every row of ``inp`` (running statistics, no dropout).
 
     ``depth = len(units) - 1`` gives the outputs, one less the last hidden
@@ -205,9 +287,14 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
     X, data, indices, indptr, sparse = inp
     n = indptr.shape[0] - 1 if sparse else X.shape[0]
     out = np.empty((n, units[depth]), dtype=params.dtype)
-    block = max(1, max_workspace // units[1:].sum())
+    width = 0
+    for k in range(1, units.shape[0]):
+        width += units[k]
+    block = max(1, max_workspace // width)
     rows_ws = min(n, block)
-    act_offsets = np.zeros(units.shape[0], dtype=np.int64)
+    act_offsets = np.empty(units.shape[0], dtype=np.int64)
+    act_offsets[0] = 0
+    act_offsets[1] = 0
     for k in range(1, units.shape[0] - 1):
         act_offsets[k + 1] = act_offsets[k] + rows_ws * units[k]
     acts = np.empty(act_offsets[-1] + rows_ws * units[-1], dtype=params.dtype)
@@ -215,6 +302,8 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
     none = np.empty(0, dtype=params.dtype)  # no backward pass: z is not kept
     ws = (acts, none, none, act_offsets)
     no_targets = np.empty((0, 0), dtype=params.dtype)
+    training = n < 0  # False; a literal would make a signature of its own
+    run = forward_fn(table[FORWARD], params)
     for start in range(0, n, block):
         stop = min(n, start + block)
         m = stop - start
@@ -223,45 +312,41 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
         Xd = X if sparse else X[start:stop]
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (rows[:m], no_targets, none)
-        A = forward(params, layout, block_inp, batch, ws, spec, norm, drop, False, depth)
-        _copy_rows(A, out, start)
+        A = run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
+        for r in range(m):  # not out[start:stop] = A: see _multiply
+            for j in range(A.shape[1]):
+                out[start + r, j] = A[r, j]
     return out
 
 
-@kernel
-def _copy_rows(A, out, start):
-    """``out[start : start + len(A)] = A``, written as a loop: Numba's slice
-    assignment from an array compiles a shape-mismatch message (string
-    formatting), which took seconds of the first fit's compilation."""
-    for r in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            out[start + r, j] = A[r, j]
-
-
-@kernel
+@internal
 def _multiply(D, M):
     """``D *= M`` element by element: the backward pass through a layer's
     dropout masks, and through the slopes ``f'(z)`` that the forward pass left
-    in ``pres`` (``bias_activate_slope``)."""
+    in ``pres`` (the ``activate_slope`` kernels).
+
+    Written as loops, as every array assignment in the skeletons: Numba's
+    ``a[...] = b`` between arrays compiles a shape-mismatch message (string
+    formatting), which took seconds of the first fit's compilation."""
     n, m = D.shape
     for i in range(n):
         for j in range(m):
             D[i, j] *= M[i, j]
 
 
-@kernel
+@internal
 def _column_sums(D, out):
     # Rows outer, columns inner: the inner loop vectorises, and the row order
     # of the additions is NumPy's for ``D.sum(axis=0)`` on a C array.
-    for j in range(D.shape[1]):  # not out[:] = D[0]: see _copy_rows
+    for j in range(D.shape[1]):
         out[j] = D[0, j]
     for r in range(1, D.shape[0]):
         for j in range(D.shape[1]):
             out[j] += D[r, j]
 
 
-@kernel(inline="always")
-def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
+@internal
+def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     """Forward and backward pass over the batch, in training mode.
 
     Writes the raw gradient into ``grads``: ``A.T @ delta`` for each weight
@@ -269,60 +354,66 @@ def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
     gradients, without the L2 term and not yet divided by the weight sum.
     Returns the weighted data loss ``sum_i sw_i * loss_i``.  ``pres`` is the
     pre-activation workspace (the size of ``acts``) when a hidden layer's
-    activation ``needs_preactivation``, else empty.
+    activation ``needs_preactivation``, else empty (the Python entry points
+    check it: :func:`_check_workspace`).
     """
     units = layout[0]
     rows, Y, sw = batch
     acts, pres, deltas, act_offsets = ws
-    hidden, _, loss, loss_param = spec
-    scale_offsets, running, batch_stats, norms, momentum, bn_eps = norm
-    thresholds, drop_scales, masks, keys, rng = drop
+    hidden, loss_param = spec[0], spec[3]
+    thresholds, masks = drop[0], drop[2]
     n = rows.shape[0]
     n_weights = units.shape[0] - 1
-    for k in range(hidden.shape[0]):
-        if needs_preactivation(hidden[k]) and pres.shape[0] < acts.shape[0]:
-            raise ValueError("this hidden activation needs a pre-activation workspace")
-    n_norm = running.shape[0] // 2
-    P = forward(params, layout, inp, batch, ws, spec, norm, drop, True, n_weights)
+    product = dot_fn(table[DOT], params)
+    training = n >= 0  # True; a literal would make a signature of its own
+    P = forward_fn(table[FORWARD], params)(
+        params, layout, inp, batch, ws, spec, norm, drop, training, n_weights, table
+    )
     D = _block(deltas, act_offsets, units, n_weights, n)
-    value = loss_and_delta(loss, P, Y, sw, loss_param, D)
-    one = like(params, 1.0)
+    value = loss_fn(table[LOSS], params)(P, Y, sw, loss_param, D)
     for i in range(n_weights - 1, -1, -1):
         D = _block(deltas, act_offsets, units, i + 1, n)
         g = _intercept(grads, layout, i)
         _column_sums(D, g)
-        if i < n_weights - 1 and scale_offsets.shape[0] > 0:
-            # Through the normalisation: D becomes the gradient of X @ W.
-            u = units[i + 1]
-            start = scale_offsets[i]
-            s = start - scale_offsets[0]
-            N = _block(norms, act_offsets, units, i + 1, n)
-            scale, inv_std = params[start : start + u], batch_stats[n_norm + s : n_norm + s + u]
-            normalize_backward(D, N, sw, scale, inv_std, g, grads[start : start + u])
+        if i < n_weights - 1 and norm[0].shape[0] > 0:
+            N = _block(norm[3], act_offsets, units, i + 1, n)
+            norm_backward_fn(table[NORM_BACKWARD], params)(params, grads, norm, i, sw, D, N, g)
         G = _coef(grads, layout, i)
-        if i == 0:
-            _input_tdot(inp, rows, D, G)
+        if i > 0:
+            product(_block(acts, act_offsets, units, i, n), D, G, 1)
+        elif inp[4]:
+            sparse_tdot_fn(table[SPARSE_TDOT], params)(inp[1], inp[2], inp[3], rows, D, G)
         else:
-            np.dot(_block(acts, act_offsets, units, i, n).T, D, G)
+            product(inp[0], D, G, 1)
         if i > 0:
             D_prev = _block(deltas, act_offsets, units, i, n)
-            np.dot(D, _coef(params, layout, i).T, D_prev)
+            product(D, _coef(params, layout, i), D_prev, 2)
             # Layer i's output was dropped out: the gradient flows through the
             # kept units, scaled as they were, and f(z) is A / drop scale.
-            a_scale = one
+            a_scale = 1.0
             if thresholds.shape[0] > 0 and thresholds[i - 1] > 0:
                 _multiply(D_prev, _block(masks, act_offsets, units, i, n))
-                a_scale = one / like(params, drop_scales[i - 1])
+                a_scale = float(like(params, 1.0) / like(params, drop[1][i - 1]))
             code = hidden[i - 1]
-            if needs_preactivation(code):
+            if ELU <= code <= LAST_PREACTIVATION:
                 _multiply(D_prev, _block(pres, act_offsets, units, i, n))
             else:
-                multiply_derivative(code, _block(acts, act_offsets, units, i, n), D_prev, a_scale)
+                derivative_fn(table[DERIVATIVE], params)(
+                    code, _block(acts, act_offsets, units, i, n), D_prev, a_scale
+                )
     return value
 
 
 @kernel
-def loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio):
+def _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
+    """:func:`backprop_` called from Python (tests of the raw gradient)."""
+    return backprop_fn(table[BACKPROP], params)(
+        params, grads, layout, inp, batch, ws, spec, norm, drop, table
+    )
+
+
+@kernel
+def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio, table):
     """Loss of the batch at ``params`` and its gradient, written into ``grads``.
 
     The loss is the weighted mean data loss plus the penalty (``alpha / 2 *
@@ -336,7 +427,9 @@ def loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1
     sw_sum = 0.0
     for i in range(sw.shape[0]):
         sw_sum += sw[i]
-    value = backprop(params, grads, layout, inp, batch, ws, spec, norm, drop)
+    value = backprop_fn(table[BACKPROP], params)(
+        params, grads, layout, inp, batch, ws, spec, norm, drop, table
+    )
     a2 = like(params, alpha * (1.0 - l1_ratio))
     a1 = like(params, alpha * l1_ratio)
     sw_ = like(params, sw_sum)
@@ -348,7 +441,7 @@ def loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1
 
 
 @kernel
-def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop):
+def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop, table):
     """One pass over the samples in ``order``: forward, backward and update per batch.
 
     ``train = (Y, sw, order)`` are the targets and weights of every sample and
@@ -365,6 +458,8 @@ def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, d
     X, data, indices, indptr, sparse = inp
     Y, sw, order = train
     Xb, Yb, swb, rows, nonfinite = buffers
+    step = step_fn(table[STEP], params)
+    run = backprop_fn(table[BACKPROP], params)
     zero = like(params, 0.0)
     bad = 0  # v - v is 0 for a finite v, NaN for NaN and +-inf
     batch_size = rows.shape[0]
@@ -394,8 +489,107 @@ def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, d
             continue  # a batch of zero-weight samples carries no gradient
         batch_inp = (Xb[:n], data, indices, indptr, sparse)
         batch = (rows[:n], Yb[:n], swb[:n])
-        value = backprop(params, grads, layout, batch_inp, batch, ws, spec, norm, drop)
+        value = run(params, grads, layout, batch_inp, batch, ws, spec, norm, drop, table)
         total += (value + pen) / weight * n
-        pen, t = optimizer_step(solver, params, grads, state, t, hyper, n_coefs, alpha, weight)
+        t += 1
+        pen = step(params, grads, state, t, hyper, n_coefs, alpha, weight)
     nonfinite[0] = bad
     return total, t
+
+
+# ------------------------------------------------------------------------
+# The entry points: the plug table of a call's configuration, then the skeleton.
+
+_tables = {}
+
+
+def table(dtype, spec, sparse=False, norm=None, drop=None, solver=None, training=True):
+    """The plug table of a configuration (:mod:`skmlp._engine.plugs`), made once per process.
+
+    Fills the slots the skeletons call for this configuration, and only
+    those: ``spec``'s activations and loss, the update of ``solver = (code,
+    clip)`` (None: no update), batch normalisation when ``norm`` has scales, dropout when
+    ``drop`` has rates, the sparse products for CSR input.
+    """
+    hidden, out_act, loss = spec[0], spec[1], spec[2]
+    batch_norm = norm is not None and norm[0].shape[0] > 0
+    dropout = drop is not None and drop[0].shape[0] > 0
+    codes = tuple(int(c) for c in hidden)
+    key = (dtype, codes, int(out_act), int(loss), sparse, batch_norm, dropout, solver, training)
+    found = _tables.get(key)
+    if found is not None:
+        return found
+    kernels = {OUTPUT: _activations.KERNELS[int(out_act)][0], FORWARD: forward, DOT: dot}
+    if codes:
+        mixed = len(set(codes)) > 1
+        one = codes[0]
+        activate, activate_slope, derivative = _activations.KERNELS[ANY if mixed else one]
+        kernels[ACTIVATE] = activate
+        if training:
+            if mixed or one in PREACTIVATION_CODES:
+                kernels[ACTIVATE_SLOPE] = activate_slope
+            if mixed or one not in PREACTIVATION_CODES:
+                kernels[DERIVATIVE] = derivative
+    if training:
+        kernels[BACKPROP] = backprop_
+        kernels[LOSS] = _losses.KERNELS[int(loss)]
+    if solver is not None:
+        kernels[STEP] = _optimizers.KERNELS[solver]
+    if batch_norm:
+        kernels[NORM] = normalize
+        if training:
+            kernels[NORM_BACKWARD] = normalize_backward
+    if dropout and training:
+        kernels[DROPOUT] = _dropout.apply_dropout
+    if sparse:
+        kernels[SPARSE_DOT] = sparse_dot
+        if training:
+            kernels[SPARSE_TDOT] = sparse_tdot
+    found = _plugs.make_table(dtype, kernels)
+    _tables[key] = found
+    return found
+
+
+def _check_workspace(spec, ws):
+    """ValueError if a hidden activation needs the pre-activation workspace and ``ws`` has none."""
+    acts, pres = ws[0], ws[1]
+    if pres.shape[0] < acts.shape[0]:
+        for code in spec[0]:
+            if ELU <= code <= LAST_PREACTIVATION:
+                raise ValueError("this hidden activation needs a pre-activation workspace")
+
+
+def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
+    """Activations of layer ``depth`` for every row of ``inp`` (see :func:`_predict`)."""
+    if not params.flags.writeable:
+        # Loaded read-only (a memory map): prediction does not write it, but
+        # the plugged kernels are compiled for writeable arrays only.
+        params = params.copy()
+    plugged = table(params.dtype, spec, inp[4], norm, None, None, training=False)
+    return _predict(params, layout, inp, max_workspace, spec, norm, drop, depth, plugged)
+
+
+def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
+    """Weighted data loss of the batch; its raw gradient into ``grads`` (see :func:`backprop_`)."""
+    _check_workspace(spec, ws)
+    plugged = table(params.dtype, spec, inp[4], norm, drop)
+    return _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, plugged)
+
+
+def loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio):
+    """Regularised mean loss of the batch; its gradient into ``grads`` (see :func:`_loss_grad`)."""
+    _check_workspace(spec, ws)
+    plugged = table(params.dtype, spec, inp[4], norm, drop)
+    return _loss_grad(
+        params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio, plugged
+    )
+
+
+def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop):
+    """One training epoch over ``order`` (see :func:`_run_epoch`)."""
+    _check_workspace(spec, ws)
+    solver = (int(opt[0]), math.isfinite(opt[3][MAX_GRAD_NORM]))
+    plugged = table(params.dtype, spec, inp[4], norm, drop, solver)
+    return _run_epoch(
+        params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop, plugged
+    )

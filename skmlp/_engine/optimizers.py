@@ -1,5 +1,8 @@
 """Stochastic optimizers as fused kernels over the flat parameter buffer.
 
+Each solver has its own kernel (``KERNELS[code]``), compiled the first time a
+fit uses that solver.
+
 One pass over the buffer per minibatch does everything that touches every
 parameter: it finishes the gradient (L2 term, division by the batch's weight
 sum), applies the update, and sums the squared coefficients that the next
@@ -12,7 +15,7 @@ import math
 
 import numpy as np
 
-from .jit import kernel, like
+from .jit import internal, kernel, like
 
 SGD = 0
 ADAM = 1
@@ -83,15 +86,17 @@ def _grad_norm(params, grads, n_coefs, a2, a1, sw):
 
 
 # One loop per solver family, the solver chosen outside the loop, so each
-# loop vectorises.  Each updates parameters ``lo:hi`` and returns the sum of
-# squares of the updated parameters.  ``fin = (a2, a1, d2, d1, sw, scale)``
-# says how the raw gradient is finished (the coupled elastic-net terms a2, a1;
-# the weight sum; the clipping scale) and the decoupled decay d2, d1 (AdamW
-# only); every term but sw and scale is zero for the intercepts.  ``c`` holds
-# the solver's own constants.
+# loop vectorises; each is compiled once (by the first solver of its family
+# a process uses) and called for the coefficients, then the intercepts.
+# Each updates parameters ``lo:hi`` and returns the sum of squares of the
+# updated parameters.  ``fin = (a2, a1, d2, d1, sw, scale)`` says how the raw
+# gradient is finished (the coupled elastic-net terms a2, a1; the weight sum;
+# the clipping scale) and the decoupled decay d2, d1 (AdamW only); every term
+# but sw and scale is zero for the intercepts.  ``c`` holds the solver's own
+# constants.
 
 
-@kernel(inline="always")
+@internal(fastmath={"reassoc"})
 def _sgd(params, grads, vel, lo, hi, fin, c):
     a2, a1, _, _, sw, scale = fin
     mu, lr, nesterov = c
@@ -116,7 +121,7 @@ def _moments(m, v, k, g, b1, c1, b2, c2):
     return mk, vk
 
 
-@kernel(inline="always")
+@internal(fastmath={"reassoc"})
 def _adam(params, grads, m, v, lo, hi, fin, c):
     a2, a1, d2, d1, sw, scale = fin
     b1, c1, b2, c2, lr_t, eps = c
@@ -132,7 +137,7 @@ def _adam(params, grads, m, v, lo, hi, fin, c):
     return sq
 
 
-@kernel(inline="always")
+@internal(fastmath={"reassoc"})
 def _nadam(params, grads, m, v, lo, hi, fin, c):
     a2, a1, _, _, sw, scale = fin
     b1, c1, b2, c2, lr, eps, cm, cg, cv = c
@@ -146,7 +151,7 @@ def _nadam(params, grads, m, v, lo, hi, fin, c):
     return sq
 
 
-@kernel(inline="always")
+@internal(fastmath={"reassoc"})
 def _rms(params, grads, v, lo, hi, fin, c):
     # RMSprop: v = rho v + (1 - rho) g^2; AdaGrad is rho = c = 1.
     a2, a1, _, _, sw, scale = fin
@@ -162,80 +167,109 @@ def _rms(params, grads, v, lo, hi, fin, c):
     return sq
 
 
-# Reassociation only (no contraction, no reciprocal): it lets the norm
-# reductions vectorise; every update is computed exactly as written.
-@kernel(fastmath={"reassoc"})
-def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum):
-    """Finish the raw batch gradient and update ``params`` in place.
+def _kernel(CODE, CLIP):
+    """The update kernel of solver ``CODE``: only that solver is compiled into it.
 
-    ``grads`` holds the unscaled batch gradient (``X.T @ delta`` and the column
-    sums of delta).  The gradient applied to a coefficient ``w`` is
-    ``(grad + alpha * ((1 - l1_ratio) * w + l1_ratio * sign(w))) / sw_sum``
-    (intercepts: ``grad / sw_sum``), in scikit-learn's order of operations, and
-    it is rescaled to ``max_grad_norm`` when its global norm exceeds it.  AdamW
-    instead decays the weights directly by ``lr * alpha * (...)``.
-    Returns ``(penalty, new step count)``: the regularisation term of the loss
-    at the updated weights, not yet divided by a weight sum.
+    ``CLIP``: whether the gradient is clipped to ``max_grad_norm`` (its
+    norm is computed only then).
+    """
+
+    # Reassociation only (no contraction, no reciprocal): it lets the norm
+    # reductions vectorise; every update is computed exactly as written.
+    @kernel(fastmath={"reassoc"})
+    def step(params, grads, state, t, hyper, n_coefs, alpha, sw_sum):
+        """Finish the raw batch gradient and update ``params`` in place (step ``t``, from 1).
+
+        ``grads`` holds the unscaled batch gradient (``X.T @ delta`` and the
+        column sums of delta).  The gradient applied to a coefficient ``w`` is
+        ``(grad + alpha * ((1 - l1_ratio) * w + l1_ratio * sign(w))) / sw_sum``
+        (intercepts: ``grad / sw_sum``), in scikit-learn's order of operations,
+        and it is rescaled to ``max_grad_norm`` when its global norm exceeds it.
+        AdamW instead decays the weights directly by ``lr * alpha * (...)``.
+        Returns the regularisation term of the loss at the updated weights,
+        not yet divided by a weight sum.
+        """
+        zero = like(params, 0.0)
+        r = hyper[L1_RATIO]
+        lr = hyper[LR]
+        decoupled = CODE == ADAMW
+        a2 = zero if decoupled else like(params, alpha * (1.0 - r))
+        a1 = zero if decoupled else like(params, alpha * r)
+        d2 = like(params, lr * alpha * (1.0 - r)) if decoupled else zero
+        d1 = like(params, lr * alpha * r) if decoupled else zero
+        sw = like(params, sw_sum)
+        scale = like(params, 1.0)
+        if CLIP and np.isfinite(hyper[MAX_GRAD_NORM]):
+            norm = _grad_norm(params, grads, n_coefs, a2, a1, sw)
+            if norm > hyper[MAX_GRAD_NORM]:
+                scale = like(params, hyper[MAX_GRAD_NORM] / (norm + 1e-6))
+        coefs = (a2, a1, d2, d1, sw, scale)
+        intercepts = (zero, zero, zero, zero, sw, scale)
+        b1, b2 = hyper[BETA_1], hyper[BETA_2]
+        n = params.shape[0]
+        lr_ = like(params, lr)
+        eps = like(params, hyper[EPSILON])
+        # (1 - beta) is formed in double precision, as scikit-learn does.
+        b1_, c1, b2_, c2 = (
+            like(params, b1),
+            like(params, 1.0 - b1),
+            like(params, b2),
+            like(params, 1.0 - b2),
+        )
+        s0 = state[0]
+        s1 = state[state.shape[0] - 1]
+        if CODE == SGD:
+            c = (like(params, hyper[MOMENTUM]), lr_, hyper[NESTEROV] != 0.0)
+            sq = _sgd(params, grads, s0, 0, n_coefs, coefs, c)
+            _sgd(params, grads, s0, n_coefs, n, intercepts, c)
+        elif CODE == ADAM or CODE == ADAMW:
+            lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
+            c = (b1_, c1, b2_, c2, lr_t, eps)
+            sq = _adam(params, grads, s0, s1, 0, n_coefs, coefs, c)
+            _adam(params, grads, s0, s1, n_coefs, n, intercepts, c)
+        elif CODE == NADAM:
+            cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
+            cg = like(params, (1.0 - b1) / (1.0 - b1**t))
+            cv = like(params, 1.0 / (1.0 - b2**t))
+            c = (b1_, c1, b2_, c2, lr_, eps, cm, cg, cv)
+            sq = _nadam(params, grads, s0, s1, 0, n_coefs, coefs, c)
+            _nadam(params, grads, s0, s1, n_coefs, n, intercepts, c)
+        else:
+            one = like(params, 1.0)
+            rho, c_ = (b2_, c2) if CODE == RMSPROP else (one, one)
+            c = (rho, c_, lr_, eps)
+            sq = _rms(params, grads, s0, 0, n_coefs, coefs, c)
+            _rms(params, grads, s0, n_coefs, n, intercepts, c)
+        if decoupled:
+            return 0.0
+        ab = 0.0
+        if r != 0.0:  # the L1 norm costs a pass of its own, only when it is used
+            for k in range(n_coefs):
+                ab += abs(params[k])
+        return 0.5 * alpha * (1.0 - r) * float(sq) + alpha * r * ab
+
+    return step
+
+
+#: ``(code, clip) -> update kernel``, each compiled on first use.
+KERNELS = {(code, clip): _kernel(code, clip) for code in SOLVERS.values() for clip in (False, True)}
+
+
+def update_kernel(code, hyper):
+    """The update kernel of solver ``code`` with the hyper-parameters ``hyper``."""
+    return KERNELS[int(code), math.isfinite(hyper[MAX_GRAD_NORM])]
+
+
+def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum):
+    """One update of solver ``code`` at step ``t + 1`` (see ``_kernel``).
+
+    Returns ``(penalty, new step count)``: the regularisation term of the
+    loss at the updated weights, not yet divided by a weight sum.
     """
     t += 1
-    zero = like(params, 0.0)
-    r = hyper[L1_RATIO]
-    lr = hyper[LR]
-    decoupled = code == ADAMW
-    a2 = zero if decoupled else like(params, alpha * (1.0 - r))
-    a1 = zero if decoupled else like(params, alpha * r)
-    d2 = like(params, lr * alpha * (1.0 - r)) if decoupled else zero
-    d1 = like(params, lr * alpha * r) if decoupled else zero
-    sw = like(params, sw_sum)
-    scale = like(params, 1.0)
-    if np.isfinite(hyper[MAX_GRAD_NORM]):
-        norm = _grad_norm(params, grads, n_coefs, a2, a1, sw)
-        if norm > hyper[MAX_GRAD_NORM]:
-            scale = like(params, hyper[MAX_GRAD_NORM] / (norm + 1e-6))
-    coefs = (a2, a1, d2, d1, sw, scale)
-    intercepts = (zero, zero, zero, zero, sw, scale)
-    b1, b2 = hyper[BETA_1], hyper[BETA_2]
-    n = params.shape[0]
-    lr_ = like(params, lr)
-    eps = like(params, hyper[EPSILON])
-    # (1 - beta) is formed in double precision, as scikit-learn does.
-    b1_, c1, b2_, c2 = (
-        like(params, b1),
-        like(params, 1.0 - b1),
-        like(params, b2),
-        like(params, 1.0 - b2),
-    )
-    s0 = state[0]
-    s1 = state[state.shape[0] - 1]
-    if code == SGD:
-        c = (like(params, hyper[MOMENTUM]), lr_, hyper[NESTEROV] != 0.0)
-        sq = _sgd(params, grads, s0, 0, n_coefs, coefs, c)
-        _sgd(params, grads, s0, n_coefs, n, intercepts, c)
-    elif code == ADAM or code == ADAMW:
-        lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
-        c = (b1_, c1, b2_, c2, lr_t, eps)
-        sq = _adam(params, grads, s0, s1, 0, n_coefs, coefs, c)
-        _adam(params, grads, s0, s1, n_coefs, n, intercepts, c)
-    elif code == NADAM:
-        cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
-        cg = like(params, (1.0 - b1) / (1.0 - b1**t))
-        cv = like(params, 1.0 / (1.0 - b2**t))
-        c = (b1_, c1, b2_, c2, lr_, eps, cm, cg, cv)
-        sq = _nadam(params, grads, s0, s1, 0, n_coefs, coefs, c)
-        _nadam(params, grads, s0, s1, n_coefs, n, intercepts, c)
-    else:
-        one = like(params, 1.0)
-        rho, c_ = (b2_, c2) if code == RMSPROP else (one, one)
-        c = (rho, c_, lr_, eps)
-        sq = _rms(params, grads, s0, 0, n_coefs, coefs, c)
-        _rms(params, grads, s0, n_coefs, n, intercepts, c)
-    if decoupled:
-        return 0.0, t
-    ab = 0.0
-    if r != 0.0:  # the L1 norm costs a pass of its own, only when it is used
-        for k in range(n_coefs):
-            ab += abs(params[k])
-    return 0.5 * alpha * (1.0 - r) * float(sq) + alpha * r * ab, t
+    step = update_kernel(code, hyper)
+    pen = step(params, grads, state, t, hyper, n_coefs, float(alpha), float(sw_sum))
+    return pen, t
 
 
 @kernel

@@ -177,8 +177,10 @@ class Batch:
         self.layout = layout
         self.inp = EngineInput(X, dtype)
         self.n = n = self.inp.n_samples
-        self.Y = np.ascontiguousarray(Y, dtype=dtype).reshape(n, -1)
-        self.sw = np.ascontiguousarray(sample_weight, dtype=dtype)
+        # Writeable copies of read-only input (a memory map): the kernels
+        # are compiled for writeable arrays only.
+        self.Y = np.require(np.reshape(Y, (n, -1)), dtype, ["C", "W"])
+        self.sw = np.require(sample_weight, dtype, ["C", "W"])
         self.spec = est._spec(dtype)
         self.ws = workspaces(layout, n, self.spec[0], dtype, pres)
         self.batch = (np.arange(n, dtype=np.int64), self.Y, self.sw)

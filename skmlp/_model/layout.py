@@ -36,7 +36,7 @@ class Layout:
 
     @classmethod
     def from_units(cls, layer_units, batch_norm=False):
-        units = np.asarray(layer_units, dtype=np.int64)
+        units = np.array(layer_units, dtype=np.int64)  # writeable: kernels take no read-only array
         fan = units[:-1] * units[1:]
         coef_offsets = np.concatenate([[0], np.cumsum(fan)[:-1]]).astype(np.int64)
         n_coefs = int(fan.sum())

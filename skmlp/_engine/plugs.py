@@ -1,0 +1,162 @@
+"""How the skeletons call the parts a configuration chose: a table of compiled functions.
+
+The skeletons of :mod:`skmlp._engine.network` (the epoch, the full-batch loss
+and gradient, prediction) are compiled once per dtype. Everything a
+configuration chooses (the hidden and output activations, the loss, the
+solver's update, batch normalisation, dropout, the sparse input products) is a
+small kernel of its own, compiled the first time a fit uses it and cached on
+disk like any kernel. A skeleton receives the chosen kernels as an int64
+array, the *plug table*: one slot per role (the constants below), each holding
+the address of the kernel's compiled code, or 0 where the configuration does
+not use that role (the skeleton then never calls it).
+
+Inside a skeleton, ``plug(table[SLOT], like)`` turns an address back into a
+Numba first-class function of the slot's signature (for the dtype of array
+``like``), which is then called like any function. This is an indirect call
+that LLVM does not inline, so every plugged kernel works on whole blocks
+(a layer's activations, the parameter buffer): one call per layer and batch.
+
+Why a table of addresses rather than the kernels themselves as arguments:
+a dispatcher passed as an argument would specialise the skeleton per kernel
+and per process (its type holds the function object's address, so the disk
+cache would never serve a second process), and Numba's own conversion of
+first-class functions at the call costs about 5 us per function and call,
+which a ``partial_fit`` on a small chunk would feel. An int64 array costs
+nothing to pass and keeps one skeleton per dtype.
+
+The skeletons call each other through the table too (``FORWARD``,
+``BACKPROP``): a compiled callee is otherwise linked into its caller's code
+and optimised and translated to machine code again there, once per caller.
+
+Adding a role is a slot constant, its signature in :func:`signature`, and the
+skeleton's call guarded by the same condition under which :func:`table` (in
+:mod:`skmlp._engine.network`) fills the slot.
+"""
+
+import threading
+
+import numpy as np
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+# The slots of the plug table.
+ACTIVATE = 0  # hidden layers: Z = f(Z + b)
+ACTIVATE_SLOPE = 1  # hidden layers in training: A = f(P + b), P = f'(P + b)
+DERIVATIVE = 2  # hidden layers' backward pass: D *= f'(z) from the output
+OUTPUT = 3  # the output layer: Z = f(Z + b)
+LOSS = 4  # the data loss and its gradient
+STEP = 5  # the solver's update of the parameter buffer
+NORM = 6  # batch normalisation of a hidden layer
+NORM_BACKWARD = 7  # batch normalisation, backward pass
+DROPOUT = 8  # dropout masks
+SPARSE_DOT = 9  # X[rows] @ W for CSR input
+SPARSE_TDOT = 10  # X[rows].T @ D for CSR input
+FORWARD = 11  # the forward pass (network.forward)
+BACKPROP = 12  # the forward and backward pass of a batch (network.backprop_)
+DOT = 13  # the dense products (network.dot)
+N_SLOTS = 14
+
+
+def signature(slot, dtype):
+    """The Numba signature of the kernels that fill ``slot`` for ``dtype``."""
+    F = types.float32 if np.dtype(dtype) == np.float32 else types.float64
+    M = types.Array(F, 2, "C")
+    V = types.Array(F, 1, "C")
+    f64, i64, u64 = types.float64, types.int64, types.uint64
+    Ix = types.Array(i64, 1, "C")
+    U = types.Array(u64, 1, "C")
+    H = types.Array(f64, 1, "C")
+    B = types.boolean
+    # The packs of network.py (see its docstring).
+    layout = types.Tuple((Ix, Ix, Ix, i64))
+    inp = types.Tuple((M, V, Ix, Ix, B))
+    batch = types.Tuple((Ix, M, V))
+    ws = types.Tuple((V, V, V, Ix))
+    spec = types.Tuple((Ix, i64, i64, f64))
+    norm = types.Tuple((Ix, V, V, V, f64, f64))
+    drop = types.Tuple((U, H, V, U, U))
+    return {
+        ACTIVATE: types.void(i64, M, V),
+        ACTIVATE_SLOPE: types.void(i64, M, V, M),
+        DERIVATIVE: types.void(i64, M, M, f64),
+        OUTPUT: types.void(i64, M, V),
+        LOSS: f64(M, M, V, f64, M),
+        STEP: f64(V, V, M, i64, H, i64, f64, f64),
+        NORM: types.void(V, norm, i64, V, M, M, B),
+        NORM_BACKWARD: types.void(V, V, norm, i64, V, M, M, V),
+        DROPOUT: types.void(M, M, u64, f64, U, U, Ix, i64),
+        SPARSE_DOT: types.void(V, Ix, Ix, Ix, M, M),
+        SPARSE_TDOT: types.void(V, Ix, Ix, Ix, M, M),
+        FORWARD: M(V, layout, inp, batch, ws, spec, norm, drop, B, i64, Ix),
+        BACKPROP: f64(V, V, layout, inp, batch, ws, spec, norm, drop, Ix),
+        DOT: types.void(M, M, M, i64),
+    }[slot]
+
+
+def _plug_intrinsic(slot):
+    @intrinsic
+    def plug(typingctx, address, like):
+        """The kernel at ``address`` as a first-class function of ``slot``'s signature."""
+        fty = types.FunctionType(signature(slot, np.dtype(str(like.dtype))))
+
+        def codegen(context, builder, sig, args):
+            fn = cgutils.create_struct_proxy(fty)(context, builder)
+            null = cgutils.get_null_value(cgutils.voidptr_t)
+            # jit_addr: called with Numba's own calling convention (the
+            # kernel's compiled function itself, no C wrapper around it).
+            fn.jit_addr = builder.inttoptr(args[0], cgutils.voidptr_t)
+            fn.c_addr = null
+            fn.py_addr = null
+            return fn._getvalue()
+
+        return fty(address, like), codegen
+
+    return plug
+
+
+activate_fn = _plug_intrinsic(ACTIVATE)
+activate_slope_fn = _plug_intrinsic(ACTIVATE_SLOPE)
+derivative_fn = _plug_intrinsic(DERIVATIVE)
+output_fn = _plug_intrinsic(OUTPUT)
+loss_fn = _plug_intrinsic(LOSS)
+step_fn = _plug_intrinsic(STEP)
+norm_fn = _plug_intrinsic(NORM)
+norm_backward_fn = _plug_intrinsic(NORM_BACKWARD)
+dropout_fn = _plug_intrinsic(DROPOUT)
+sparse_dot_fn = _plug_intrinsic(SPARSE_DOT)
+sparse_tdot_fn = _plug_intrinsic(SPARSE_TDOT)
+forward_fn = _plug_intrinsic(FORWARD)
+backprop_fn = _plug_intrinsic(BACKPROP)
+dot_fn = _plug_intrinsic(DOT)
+
+_addresses = {}
+_lock = threading.Lock()
+
+
+def address(kernel, slot, dtype):
+    """The address of ``kernel`` compiled for ``slot``'s signature in ``dtype``.
+
+    Compiles it on first use in the process (or loads it from the disk cache);
+    later calls cost a dictionary look-up.
+    """
+    key = (kernel, slot, np.dtype(dtype))
+    found = _addresses.get(key)
+    if found is None:
+        with _lock:
+            found = _addresses.get(key)
+            if found is None:
+                sig = signature(slot, dtype)
+                kernel.compile(sig)
+                compiled = kernel.overloads[sig.args]
+                found = compiled.library.get_pointer_to_function(compiled.fndesc.llvm_func_name)
+                _addresses[key] = found
+    return found
+
+
+def make_table(dtype, kernels):
+    """The plug table: ``kernels`` maps slots to kernels; the other slots hold 0."""
+    table = np.zeros(N_SLOTS, dtype=np.int64)
+    for slot, kernel in kernels.items():
+        table[slot] = address(kernel, slot, dtype)
+    return table
