@@ -45,8 +45,9 @@ X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 #
 # The first fit of a skmlp model in a new process loads its compiled kernels
 # from the on-disk cache (or, the very first time after installation, compiles
-# them, about 16 s per input dtype on a 2-core machine). That one-time cost is paid here by a
-# small warm-up fit, before the timing starts, and is not in the figure.
+# what this configuration uses, a few seconds on a 2-core machine). That one-time
+# cost is paid here by a small warm-up fit, before the timing starts, and is not
+# in the figure.
 
 params = {"hidden_layer_sizes": (64,), "random_state": 0}
 solvers = {
