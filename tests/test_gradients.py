@@ -601,3 +601,28 @@ def test_per_layer_activations_gradient_matches_finite_differences(activations, 
     data_loss = sklearn_loss("log_loss", kernel.Y, A, sample_weight)
     l2 = 0.5 * ALPHA * sum(np.sum(W**2) for W in coefs) / sample_weight.sum()
     np.testing.assert_allclose(value, data_loss + l2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("variant", [0, 1, 2])
+@pytest.mark.parametrize("shape", [(5, 3, 4), (1, 1, 1), (7, 0, 2), (0, 3, 2), (3, 2, 0)])
+def test_the_engine_product_is_numpys(dtype, variant, shape):
+    """The BLAS product the skeletons call (``_engine.blas.gemm``): ``A @ B``, ``A.T @ B``
+    and ``A @ B.T`` in both dtypes, empty inner dimensions (zeros) and empty results."""
+    import numba
+
+    from skmlp._engine.blas import gemm
+
+    @numba.njit
+    def product(A, B, out, transpose_a, transpose_b):
+        gemm(A, B, out, transpose_a, transpose_b)
+
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((k, m) if variant == 1 else (m, k)).astype(dtype)
+    B = rng.standard_normal((n, k) if variant == 2 else (k, n)).astype(dtype)
+    expected = (A.T @ B) if variant == 1 else (A @ B.T) if variant == 2 else (A @ B)
+    out = np.full((m, n), np.nan, dtype=dtype)
+    product(A, B, out, variant == 1, variant == 2)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol)

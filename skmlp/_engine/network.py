@@ -8,7 +8,7 @@ kernels it uses and no other.
 
 Activations and deltas of all layers live in two flat workspaces allocated once
 per fit; each layer's block is a reshaped slice.  Dense inputs go through BLAS
-(``np.dot(a, b, out)``, in :func:`dot`); CSR inputs through the row kernels
+(``gemm``, in :func:`dot`); CSR inputs through the row kernels
 below.  Sparse and dense share one signature: the unused representation is
 passed empty.
 
@@ -75,6 +75,7 @@ from . import losses as _losses
 from . import optimizers as _optimizers
 from . import plugs as _plugs
 from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
+from .blas import gemm
 from .jit import internal, kernel, like
 from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty
 from .plugs import (
@@ -134,16 +135,10 @@ def dot(A, B, out, variant):
     """``out = A @ B`` (``variant`` 0), ``A.T @ B`` (1) or ``A @ B.T`` (2), through BLAS.
 
     One kernel for the three products of the forward and backward passes,
-    compiled once per dtype and called through the plug table: Numba's
-    ``np.dot`` is costly to compile, and each skeleton that used it would
-    compile its own.
+    compiled once per dtype and called through the plug table (see
+    :mod:`skmlp._engine.blas`).
     """
-    if variant == 0:
-        np.dot(A, B, out)
-    elif variant == 1:
-        np.dot(A.T, B, out)
-    else:
-        np.dot(A, B.T, out)
+    gemm(A, B, out, variant == 1, variant == 2)
 
 
 @internal

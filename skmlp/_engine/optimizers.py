@@ -218,27 +218,30 @@ def _kernel(CODE, CLIP):
         )
         s0 = state[0]
         s1 = state[state.shape[0] - 1]
+        # The first coefficient's index, typed int64 like n_coefs: a literal 0
+        # would compile the loops below once more, for that literal.
+        first = np.int64(0)
         if CODE == SGD:
             c = (like(params, hyper[MOMENTUM]), lr_, hyper[NESTEROV] != 0.0)
-            sq = _sgd(params, grads, s0, 0, n_coefs, coefs, c)
+            sq = _sgd(params, grads, s0, first, n_coefs, coefs, c)
             _sgd(params, grads, s0, n_coefs, n, intercepts, c)
         elif CODE == ADAM or CODE == ADAMW:
             lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
             c = (b1_, c1, b2_, c2, lr_t, eps)
-            sq = _adam(params, grads, s0, s1, 0, n_coefs, coefs, c)
+            sq = _adam(params, grads, s0, s1, first, n_coefs, coefs, c)
             _adam(params, grads, s0, s1, n_coefs, n, intercepts, c)
         elif CODE == NADAM:
             cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
             cg = like(params, (1.0 - b1) / (1.0 - b1**t))
             cv = like(params, 1.0 / (1.0 - b2**t))
             c = (b1_, c1, b2_, c2, lr_, eps, cm, cg, cv)
-            sq = _nadam(params, grads, s0, s1, 0, n_coefs, coefs, c)
+            sq = _nadam(params, grads, s0, s1, first, n_coefs, coefs, c)
             _nadam(params, grads, s0, s1, n_coefs, n, intercepts, c)
         else:
             one = like(params, 1.0)
             rho, c_ = (b2_, c2) if CODE == RMSPROP else (one, one)
             c = (rho, c_, lr_, eps)
-            sq = _rms(params, grads, s0, 0, n_coefs, coefs, c)
+            sq = _rms(params, grads, s0, first, n_coefs, coefs, c)
             _rms(params, grads, s0, n_coefs, n, intercepts, c)
         if decoupled:
             return 0.0
