@@ -18,14 +18,16 @@
 ``like(a, value)`` gives ``value`` in the dtype of array ``a``: Numba types a
 float literal as float64 and ``float32 op float64`` as float64, so without it
 every elementwise kernel would compute a float32 model in double precision.
-``like_scalar(z, value)`` is the same for a scalar ``z``. Both compile to a
-cast (no allocation), so kernels use them inside element loops too.
+``like_scalar(z, value)`` is the same for a scalar ``z``. Both are intrinsics
+that emit the cast alone (no allocation, and nothing of their own to compile),
+so kernels use them inside element loops too; they are callable from
+compiled code only.
 """
 
 from functools import partial
 
 from numba import njit, types
-from numba.extending import overload
+from numba.extending import intrinsic
 
 kernel = partial(njit, cache=True, error_model="numpy", nogil=True, no_cfunc_wrapper=True)
 
@@ -35,38 +37,27 @@ kernel = partial(njit, cache=True, error_model="numpy", nogil=True, no_cfunc_wra
 internal = partial(kernel, no_cpython_wrapper=True)
 
 
-def like(a, value):
-    """``value`` cast to the dtype of array ``a`` (compiled: see the overload below)."""
-    return a.dtype.type(value)
+@intrinsic
+def like(typingctx, a, value):
+    """``value`` cast to the dtype of array ``a``."""
+    if not isinstance(a, types.Array) or not isinstance(value, types.Number):
+        return None
+    sig = a.dtype(a, value)
+
+    def codegen(context, builder, sig, args):
+        return context.cast(builder, args[1], sig.args[1], sig.return_type)
+
+    return sig, codegen
 
 
-def like_scalar(z, value):
-    """``value`` cast to the type of scalar ``z`` (compiled: see the overload below)."""
-    return type(z)(value)
+@intrinsic
+def like_scalar(typingctx, z, value):
+    """``value`` cast to the type of scalar ``z``."""
+    if not isinstance(z, types.Float) or not isinstance(value, types.Number):
+        return None
+    sig = z(z, value)
 
+    def codegen(context, builder, sig, args):
+        return context.cast(builder, args[1], sig.args[1], sig.return_type)
 
-@overload(like_scalar, inline="always")
-def _like_scalar(z, value):
-    if isinstance(z, types.Float):
-        cast = z  # a Numba number type converts when called
-
-        def impl(z, value):
-            return cast(value)
-
-        return impl
-    return None
-
-
-# An overload, not a kernel: a compiled ``like`` would be type-inferred again
-# at every call site it is inlined into, a cost paid by each kernel's first
-# compilation; the overload compiles to the cast alone.
-@overload(like, inline="always")
-def _like(a, value):
-    if isinstance(a, types.Array):
-        cast = a.dtype
-
-        def impl(a, value):
-            return cast(value)
-
-        return impl
-    return None
+    return sig, codegen

@@ -234,7 +234,7 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
     have_pres = pres.shape[0] > 0
     batch_norm = norm[0].shape[0] > 0
     product = dot_fn(table[DOT], params)
-    A = _block(acts, act_offsets, units, max(depth, 1), n)
+    A = _block(acts, act_offsets, units, depth if depth > 0 else 1, n)
     for i in range(depth):
         W = _coef(params, layout, i)
         b = _intercept(params, layout, i)
@@ -270,48 +270,35 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
 
 
 @kernel
-def _predict(params, layout, inp, max_workspace, spec, norm, drop, depth, table):
-    """Activations of layer ``depth`` for every row of ``inp`` (running statistics, no dropout).
+def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offsets, rows, out):
+    """Activations of layer ``depth`` for every row of ``inp`` into ``out`` (running
+    statistics, no dropout).
 
     ``depth = len(units) - 1`` gives the outputs, one less the last hidden
-    layer's activations (see :func:`forward`). Rows go through in blocks
-    whose activations fit in ``max_workspace`` elements, so memory stays
-    bounded for any number of rows.
+    layer's activations (see :func:`forward`). Rows go through in blocks of
+    ``rows.shape[0]``, whose activations fill the workspace ``acts`` (each
+    layer's block at ``act_offsets``), so memory stays bounded for any number
+    of rows (:func:`predict` sizes them).
     """
-    units = layout[0]
     X, data, indices, indptr, sparse = inp
-    n = indptr.shape[0] - 1 if sparse else X.shape[0]
-    out = np.empty((n, units[depth]), dtype=params.dtype)
-    width = 0
-    for k in range(1, units.shape[0]):
-        width += units[k]
-    block = max(1, max_workspace // width)
-    rows_ws = min(n, block)
-    act_offsets = np.empty(units.shape[0], dtype=np.int64)
-    act_offsets[0] = 0
-    act_offsets[1] = 0
-    for k in range(1, units.shape[0] - 1):
-        act_offsets[k + 1] = act_offsets[k] + rows_ws * units[k]
-    acts = np.empty(act_offsets[-1] + rows_ws * units[-1], dtype=params.dtype)
-    rows = np.empty(rows_ws, dtype=np.int64)
-    none = np.empty(0, dtype=params.dtype)  # no backward pass: z is not kept
+    n = out.shape[0]
+    block = rows.shape[0]
+    none = acts[:0]  # no backward pass: z is not kept
     ws = (acts, none, none, act_offsets)
-    no_targets = np.empty((0, 0), dtype=params.dtype)
+    no_targets = out[:0]
     training = n < 0  # False; a literal would make a signature of its own
     run = forward_fn(table[FORWARD], params)
     for start in range(0, n, block):
-        stop = min(n, start + block)
-        m = stop - start
+        m = block if n - start > block else n - start
         for r in range(m):
             rows[r] = start + r
-        Xd = X if sparse else X[start:stop]
+        Xd = X if sparse else X[start : start + m]
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (rows[:m], no_targets, none)
         A = run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
         for r in range(m):  # not out[start:stop] = A: see _multiply
             for j in range(A.shape[1]):
                 out[start + r, j] = A[r, j]
-    return out
 
 
 @internal
@@ -464,7 +451,7 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
     # the regularisation part of each batch loss costs no extra pass.
     pen = 0.0 if solver == ADAMW else penalty(params, n_coefs, alpha, hyper[L1_RATIO])
     for start in range(0, n_samples, batch_size):
-        n = min(batch_size, n_samples - start)
+        n = batch_size if n_samples - start > batch_size else n_samples - start
         weight = 0.0
         for r in range(n):
             s = order[start + r]
@@ -555,13 +542,27 @@ def _check_workspace(spec, ws):
 
 
 def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
-    """Activations of layer ``depth`` for every row of ``inp`` (see :func:`_predict`)."""
+    """Activations of layer ``depth`` for every row of ``inp`` (see :func:`_predict`).
+
+    Rows go through in blocks whose activations fit in ``max_workspace``
+    elements.
+    """
     if not params.flags.writeable:
         # Loaded read-only (a memory map): prediction does not write it, but
         # the plugged kernels are compiled for writeable arrays only.
         params = params.copy()
-    plugged = table(params.dtype, spec, inp[4], norm, None, None, training=False)
-    return _predict(params, layout, inp, max_workspace, spec, norm, drop, depth, plugged)
+    units = layout[0]
+    X, _, _, indptr, sparse = inp
+    n = indptr.shape[0] - 1 if sparse else X.shape[0]
+    block = max(1, min(n, max_workspace // int(units[1:].sum())))
+    act_offsets = np.zeros(units.shape[0], dtype=np.int64)
+    act_offsets[2:] = np.cumsum(block * units[1:-1])
+    acts = np.empty(act_offsets[-1] + block * units[-1], dtype=params.dtype)
+    rows = np.empty(block, dtype=np.int64)
+    out = np.empty((n, units[depth]), dtype=params.dtype)
+    plugged = table(params.dtype, spec, sparse, norm, None, None, training=False)
+    _predict(params, layout, inp, spec, norm, drop, depth, plugged, acts, act_offsets, rows, out)
+    return out
 
 
 def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
