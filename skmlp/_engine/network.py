@@ -76,7 +76,7 @@ from . import optimizers as _optimizers
 from . import plugs as _plugs
 from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
 from .blas import gemm
-from .jit import internal, kernel, like
+from .jit import direct, helper, internal, internal_skeleton, like, skeleton
 from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty
 from .plugs import (
     ACTIVATE,
@@ -109,21 +109,23 @@ from .plugs import (
     step_fn,
 )
 
+_penalty = direct(penalty)
 
-@internal
+
+@helper
 def _block(ws, offsets, units, k, n):
     start = offsets[k]
     return ws[start : start + n * units[k]].reshape((n, units[k]))
 
 
-@internal
+@helper
 def _coef(params, layout, i):
     units, coef_offsets = layout[0], layout[1]
     start = coef_offsets[i]
     return params[start : start + units[i] * units[i + 1]].reshape((units[i], units[i + 1]))
 
 
-@internal
+@helper
 def _intercept(params, layout, i):
     units, intercept_offsets = layout[0], layout[2]
     start = intercept_offsets[i]
@@ -212,7 +214,7 @@ def normalize_backward(params, grads, norm, i, sw, D, N, shift_grad):
     _batch_norm.normalize_backward(D, N, sw, scale, inv_std, shift_grad, grads[start : start + u])
 
 
-@internal
+@internal_skeleton
 def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, table):
     """Fill the activation blocks of the batch's samples up to layer ``depth``; return it.
 
@@ -269,7 +271,7 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
     return A
 
 
-@kernel
+@skeleton
 def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offsets, rows, out):
     """Activations of layer ``depth`` for every row of ``inp`` into ``out`` (running
     statistics, no dropout).
@@ -296,12 +298,18 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (rows[:m], no_targets, none)
         A = run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
-        for r in range(m):  # not out[start:stop] = A: see _multiply
-            for j in range(A.shape[1]):
-                out[start + r, j] = A[r, j]
+        _copy_rows(A, out, start)
 
 
-@internal
+@helper
+def _copy_rows(A, out, start):
+    """``out[start:start + len(A)] = A``, as loops (see :func:`_multiply`)."""
+    for r in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            out[start + r, j] = A[r, j]
+
+
+@helper
 def _multiply(D, M):
     """``D *= M`` element by element: the backward pass through a layer's
     dropout masks, and through the slopes ``f'(z)`` that the forward pass left
@@ -316,7 +324,7 @@ def _multiply(D, M):
             D[i, j] *= M[i, j]
 
 
-@internal
+@helper
 def _column_sums(D, out):
     # Rows outer, columns inner: the inner loop vectorises, and the row order
     # of the additions is NumPy's for ``D.sum(axis=0)`` on a C array.
@@ -327,7 +335,7 @@ def _column_sums(D, out):
             out[j] += D[r, j]
 
 
-@internal
+@internal_skeleton
 def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     """Forward and backward pass over the batch, in training mode.
 
@@ -386,7 +394,7 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     return value
 
 
-@kernel
+@skeleton
 def _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     """:func:`backprop_` called from Python (tests of the raw gradient)."""
     return backprop_fn(table[BACKPROP], params)(
@@ -394,7 +402,7 @@ def _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     )
 
 
-@kernel
+@skeleton
 def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio, table):
     """Loss of the batch at ``params`` and its gradient, written into ``grads``.
 
@@ -404,14 +412,25 @@ def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l
     computed exactly as the optimizer step does.  Used by L-BFGS, which
     evaluates the whole training set at once.
     """
-    n_coefs = layout[3]
-    sw = batch[2]
-    sw_sum = 0.0
-    for i in range(sw.shape[0]):
-        sw_sum += sw[i]
+    sw_sum = _sum(batch[2])
     value = backprop_fn(table[BACKPROP], params)(
         params, grads, layout, inp, batch, ws, spec, norm, drop, table
     )
+    _finish_gradient(params, grads, layout[3], alpha, l1_ratio, sw_sum)
+    return (value + _penalty(params, layout[3], alpha, l1_ratio)) / sw_sum
+
+
+@helper
+def _sum(v):
+    total = 0.0
+    for i in range(v.shape[0]):
+        total += v[i]
+    return total
+
+
+@helper
+def _finish_gradient(params, grads, n_coefs, alpha, l1_ratio, sw_sum):
+    """Finish the raw gradient in ``grads`` as the optimizer step does (elastic net, weights)."""
     a2 = like(params, alpha * (1.0 - l1_ratio))
     a1 = like(params, alpha * l1_ratio)
     sw_ = like(params, sw_sum)
@@ -419,10 +438,9 @@ def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l
         grads[k] = finished_gradient(grads, params, k, a2, a1, sw_)
     for k in range(n_coefs, params.shape[0]):
         grads[k] /= sw_
-    return (value + penalty(params, n_coefs, alpha, l1_ratio)) / sw_sum
 
 
-@kernel
+@skeleton
 def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop, table):
     """One pass over the samples in ``order``: forward, backward and update per batch.
 
@@ -442,31 +460,17 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
     Xb, Yb, swb, rows, nonfinite = buffers
     step = step_fn(table[STEP], params)
     run = backprop_fn(table[BACKPROP], params)
-    zero = like(params, 0.0)
-    bad = 0  # v - v is 0 for a finite v, NaN for NaN and +-inf
+    bad = 0
     batch_size = rows.shape[0]
     n_samples = order.shape[0]
     total = 0.0
     # The optimizer step returns the penalty at the updated coefficients, so
     # the regularisation part of each batch loss costs no extra pass.
-    pen = 0.0 if solver == ADAMW else penalty(params, n_coefs, alpha, hyper[L1_RATIO])
+    pen = 0.0 if solver == ADAMW else _penalty(params, n_coefs, alpha, hyper[L1_RATIO])
     for start in range(0, n_samples, batch_size):
         n = batch_size if n_samples - start > batch_size else n_samples - start
-        weight = 0.0
-        for r in range(n):
-            s = order[start + r]
-            rows[r] = s
-            if not sparse:
-                for j in range(X.shape[1]):
-                    v = X[s, j]
-                    Xb[r, j] = v
-                    bad += (v - v) != zero
-            for j in range(Y.shape[1]):
-                v = Y[s, j]
-                Yb[r, j] = v
-                bad += (v - v) != zero
-            swb[r] = sw[s]
-            weight += sw[s]
+        weight, bad_values = _gather(X, Y, sw, order, start, n, sparse, Xb, Yb, swb, rows)
+        bad += bad_values
         if weight == 0.0:
             continue  # a batch of zero-weight samples carries no gradient
         batch_inp = (Xb[:n], data, indices, indptr, sparse)
@@ -477,6 +481,33 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
         pen = step(params, grads, state, t, hyper, n_coefs, alpha, weight)
     nonfinite[0] = bad
     return total, t
+
+
+@helper
+def _gather(X, Y, sw, order, start, n, sparse, Xb, Yb, swb, rows):
+    """Copy the batch ``order[start:start + n]`` into the batch buffers.
+
+    Returns its weight sum and the number of NaN or infinite values met in
+    dense X and in Y.
+    """
+    zero = like(Yb, 0.0)
+    bad = 0  # v - v is 0 for a finite v, NaN for NaN and +-inf
+    weight = 0.0
+    for r in range(n):
+        s = order[start + r]
+        rows[r] = s
+        if not sparse:
+            for j in range(X.shape[1]):
+                v = X[s, j]
+                Xb[r, j] = v
+                bad += (v - v) != zero
+        for j in range(Y.shape[1]):
+            v = Y[s, j]
+            Yb[r, j] = v
+            bad += (v - v) != zero
+        swb[r] = sw[s]
+        weight += sw[s]
+    return weight, bad
 
 
 # ------------------------------------------------------------------------
