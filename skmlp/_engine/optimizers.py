@@ -88,8 +88,12 @@ def _grad_norm(params, grads, n_coefs, a2, a1, sw):
 # One loop per solver family, the solver chosen outside the loop, so each
 # loop vectorises; each is compiled once (by the first solver of its family
 # a process uses) and called for the coefficients, then the intercepts.
-# Each updates parameters ``lo:hi`` and returns the sum of squares of the
-# updated parameters.  ``fin = (a2, a1, d2, d1, sw, scale)`` says how the raw
+# Each updates the parameters it is given (a slice of the buffer, with the
+# same slices of the gradient and the state) and returns the sum of squares of
+# the updated parameters. The loops run from 0 over slices rather than over
+# ``range(lo, hi)``: Numba checks every index that could be negative (to
+# wrap it around), and that check alone stopped the loops from vectorising
+# (8x slower).  ``fin = (a2, a1, d2, d1, sw, scale)`` says how the raw
 # gradient is finished (the coupled elastic-net terms a2, a1; the weight sum;
 # the clipping scale) and the decoupled decay d2, d1 (AdamW only); every term
 # but sw and scale is zero for the intercepts.  ``c`` holds the solver's own
@@ -97,11 +101,11 @@ def _grad_norm(params, grads, n_coefs, a2, a1, sw):
 
 
 @internal(fastmath={"reassoc"})
-def _sgd(params, grads, vel, lo, hi, fin, c):
+def _sgd(params, grads, vel, fin, c):
     a2, a1, _, _, sw, scale = fin
     mu, lr, nesterov = c
     sq = like(params, 0.0)
-    for k in range(lo, hi):
+    for k in range(params.shape[0]):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         v = mu * vel[k] - lr * g
         vel[k] = v
@@ -122,11 +126,11 @@ def _moments(m, v, k, g, b1, c1, b2, c2):
 
 
 @internal(fastmath={"reassoc"})
-def _adam(params, grads, m, v, lo, hi, fin, c):
+def _adam(params, grads, m, v, fin, c):
     a2, a1, d2, d1, sw, scale = fin
     b1, c1, b2, c2, lr_t, eps = c
     sq = like(params, 0.0)
-    for k in range(lo, hi):
+    for k in range(params.shape[0]):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         mk, vk = _moments(m, v, k, g, b1, c1, b2, c2)
         p = params[k]
@@ -138,11 +142,11 @@ def _adam(params, grads, m, v, lo, hi, fin, c):
 
 
 @internal(fastmath={"reassoc"})
-def _nadam(params, grads, m, v, lo, hi, fin, c):
+def _nadam(params, grads, m, v, fin, c):
     a2, a1, _, _, sw, scale = fin
     b1, c1, b2, c2, lr, eps, cm, cg, cv = c
     sq = like(params, 0.0)
-    for k in range(lo, hi):
+    for k in range(params.shape[0]):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         mk, vk = _moments(m, v, k, g, b1, c1, b2, c2)
         p = params[k] - lr * (cm * mk + cg * g) / (np.sqrt(vk * cv) + eps)
@@ -152,12 +156,12 @@ def _nadam(params, grads, m, v, lo, hi, fin, c):
 
 
 @internal(fastmath={"reassoc"})
-def _rms(params, grads, v, lo, hi, fin, c):
+def _rms(params, grads, v, fin, c):
     # RMSprop: v = rho v + (1 - rho) g^2; AdaGrad is rho = c = 1.
     a2, a1, _, _, sw, scale = fin
     rho, c_, lr, eps = c
     sq = like(params, 0.0)
-    for k in range(lo, hi):
+    for k in range(params.shape[0]):
         g = finished_gradient(grads, params, k, a2, a1, sw) * scale
         vk = rho * v[k] + c_ * (g * g)
         v[k] = vk
@@ -206,7 +210,6 @@ def _kernel(CODE, CLIP):
         coefs = (a2, a1, d2, d1, sw, scale)
         intercepts = (zero, zero, zero, zero, sw, scale)
         b1, b2 = hyper[BETA_1], hyper[BETA_2]
-        n = params.shape[0]
         lr_ = like(params, lr)
         eps = like(params, hyper[EPSILON])
         # (1 - beta) is formed in double precision, as scikit-learn does.
@@ -218,31 +221,32 @@ def _kernel(CODE, CLIP):
         )
         s0 = state[0]
         s1 = state[state.shape[0] - 1]
-        # The first coefficient's index, typed int64 like n_coefs: a literal 0
-        # would compile the loops below once more, for that literal.
-        first = np.int64(0)
+        # The coefficients, then the intercepts.
+        pc, gc, pi, gi = params[:n_coefs], grads[:n_coefs], params[n_coefs:], grads[n_coefs:]
+        s0c, s0i = s0[:n_coefs], s0[n_coefs:]
+        s1c, s1i = s1[:n_coefs], s1[n_coefs:]
         if CODE == SGD:
             c = (like(params, hyper[MOMENTUM]), lr_, hyper[NESTEROV] != 0.0)
-            sq = _sgd(params, grads, s0, first, n_coefs, coefs, c)
-            _sgd(params, grads, s0, n_coefs, n, intercepts, c)
+            sq = _sgd(pc, gc, s0c, coefs, c)
+            _sgd(pi, gi, s0i, intercepts, c)
         elif CODE == ADAM or CODE == ADAMW:
             lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
             c = (b1_, c1, b2_, c2, lr_t, eps)
-            sq = _adam(params, grads, s0, s1, first, n_coefs, coefs, c)
-            _adam(params, grads, s0, s1, n_coefs, n, intercepts, c)
+            sq = _adam(pc, gc, s0c, s1c, coefs, c)
+            _adam(pi, gi, s0i, s1i, intercepts, c)
         elif CODE == NADAM:
             cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
             cg = like(params, (1.0 - b1) / (1.0 - b1**t))
             cv = like(params, 1.0 / (1.0 - b2**t))
             c = (b1_, c1, b2_, c2, lr_, eps, cm, cg, cv)
-            sq = _nadam(params, grads, s0, s1, first, n_coefs, coefs, c)
-            _nadam(params, grads, s0, s1, n_coefs, n, intercepts, c)
+            sq = _nadam(pc, gc, s0c, s1c, coefs, c)
+            _nadam(pi, gi, s0i, s1i, intercepts, c)
         else:
             one = like(params, 1.0)
             rho, c_ = (b2_, c2) if CODE == RMSPROP else (one, one)
             c = (rho, c_, lr_, eps)
-            sq = _rms(params, grads, s0, first, n_coefs, coefs, c)
-            _rms(params, grads, s0, n_coefs, n, intercepts, c)
+            sq = _rms(pc, gc, s0c, coefs, c)
+            _rms(pi, gi, s0i, intercepts, c)
         if decoupled:
             return 0.0
         ab = 0.0
