@@ -8,7 +8,7 @@ kernels it uses and no other.
 
 Activations and deltas of all layers live in two flat workspaces allocated once
 per fit; each layer's block is a reshaped slice.  Dense inputs go through BLAS
-(``gemm``, in :func:`dot`); CSR inputs through the row kernels
+(:mod:`skmlp._engine.blas`, in :func:`dot`); CSR inputs through the row kernels
 below.  Sparse and dense share one signature: the unused representation is
 passed empty.
 
