@@ -61,7 +61,18 @@ select rather than branch, so that each element loop compiles to SIMD code.
 
 import numpy as np
 
-from .jit import kernel, like, like_scalar
+from .jit import internal, kernel, like, like_scalar
+from .plugs import (
+    ACTIVATE,
+    ACTIVATE_SLOPE,
+    DERIVATIVE,
+    activate_fn,
+    activate_slope_fn,
+    address,
+    c_input,
+    c_output,
+    derivative_fn,
+)
 from .vecmath import exp, expm1_neg, log1p_unit, normal_tail
 
 IDENTITY = 0
@@ -328,7 +339,7 @@ ANY = -1
 def _kernels(CODE):
     """The activate, activate-with-slope and derivative kernels of activation ``CODE``."""
 
-    @kernel
+    @internal
     def activate(code, Z, b):
         """In place ``Z = f(Z + b)``; rows of Z are samples."""
         n, m = Z.shape
@@ -388,7 +399,7 @@ def _kernels(CODE):
         elif CODE == MISH or CODE == ANY and code == MISH:
             _activate_loop(_mish, (Z, b))
 
-    @kernel
+    @internal
     def activate_slope(code, P, b, A):
         """``A = f(P + b)``, and ``P`` replaced by the slopes ``f'(P + b)``.
 
@@ -409,7 +420,7 @@ def _kernels(CODE):
         elif CODE == MISH or CODE == ANY and code == MISH:
             _activate_slope_loop(_mish, (P, b, A))
 
-    @kernel
+    @internal
     def derivative(code, A, D, a_scale):
         """In place ``D *= f'(z)``, with f'(z) from the output ``f(z) = a_scale * A``.
 
@@ -454,9 +465,33 @@ def _kernels(CODE):
 KERNELS = {code: _kernels(code) for code in (ANY, *HIDDEN_ACTIVATIONS.values(), EXP, SOFTMAX)}
 
 
+# Python calls the kernels through these (the kernels themselves have no
+# Python wrapper, which a fit would otherwise compile for nothing).
+
+
+@kernel
+def _activate_caller(address, code, Z, b):
+    activate_fn(address, Z)(code, Z, b)
+
+
+@kernel
+def _activate_slope_caller(address, code, P, b, A):
+    activate_slope_fn(address, P)(code, P, b, A)
+
+
+@kernel
+def _derivative_caller(address, code, A, D, a_scale):
+    derivative_fn(address, A)(code, A, D, a_scale)
+
+
 def bias_activate(code, Z, b):
     """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
-    KERNELS[int(code)][0](code, Z, b)
+    code = int(code)
+    Z_ = c_output(Z)
+    fn = address(KERNELS[code][0], ACTIVATE, Z.dtype)
+    _activate_caller(fn, code, Z_, c_input(b, Z.dtype))
+    if Z_ is not Z:
+        Z[...] = Z_
 
 
 def bias_activate_slope(code, P, b, A):
@@ -466,7 +501,14 @@ def bias_activate_slope(code, P, b, A):
     nothing is done): ``P`` comes in holding the layer's ``X @ W`` and leaves
     holding what the backward pass multiplies the deltas by.
     """
-    KERNELS[int(code)][1](code, P, b, A)
+    code = int(code)
+    P_, A_ = c_output(P), c_output(A)
+    fn = address(KERNELS[code][1], ACTIVATE_SLOPE, P.dtype)
+    _activate_slope_caller(fn, code, P_, c_input(b, P.dtype), A_)
+    if P_ is not P:
+        P[...] = P_
+    if A_ is not A:
+        A[...] = A_
 
 
 def multiply_derivative(code, A, D, a_scale):
@@ -474,4 +516,9 @@ def multiply_derivative(code, A, D, a_scale):
 
     For the codes not in ``needs_preactivation``; see the kernels of ``_kernels``.
     """
-    KERNELS[int(code)][2](code, A, D, float(a_scale))
+    code = int(code)
+    D_ = c_output(D)
+    fn = address(KERNELS[code][2], DERIVATIVE, D.dtype)
+    _derivative_caller(fn, code, c_input(A, D.dtype), D_, float(a_scale))
+    if D_ is not D:
+        D[...] = D_

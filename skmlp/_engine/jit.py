@@ -13,7 +13,8 @@
   kernels (directly, or through the plug table of :mod:`skmlp._engine.plugs`,
   which calls their compiled code itself), never through a C function
   pointer, so the C wrapper Numba would otherwise compile for each is left
-  out.
+  out. Kernels that only other kernels call (every plugged kernel) are
+  ``internal``: no Python wrapper either.
 
 ``like(a, value)`` gives ``value`` in the dtype of array ``a``: Numba types a
 float literal as float64 and ``float32 op float64`` as float64, so without it
@@ -51,7 +52,7 @@ except ImportError:  # pragma: no cover - a Numba that moved its options
 
 #: A skeleton (:mod:`skmlp._engine.network`): control flow only, run a few
 #: times per batch, so it is not optimised; its element loops are
-#: ``internal`` kernels of their own, which are, and which it calls through
+#: ``helper`` kernels of their own, which are, and which it calls through
 #: :func:`direct`. ``skeleton`` is called from Python, ``internal_skeleton``
 #: only by other kernels.
 skeleton = partial(kernel, **_OPTNONE)

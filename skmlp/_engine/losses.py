@@ -18,7 +18,8 @@ for one output the two are the same.
 
 import numpy as np
 
-from .jit import kernel, like
+from .jit import internal, kernel, like
+from .plugs import LOSS, address, c_input, c_output, loss_fn
 
 SQUARED_ERROR = 0
 POISSON = 1
@@ -42,7 +43,7 @@ LOSSES = {
 def _kernel(CODE):
     """The loss kernel of loss ``CODE``: only that loss is compiled into it."""
 
-    @kernel
+    @internal
     def loss_and_delta(P, Y, sw, param, D):
         """Weighted data loss ``sum_i sw_i * sum_j l(Y_ij, P_ij)`` and its gradient ``D``.
 
@@ -119,6 +120,20 @@ def _kernel(CODE):
 KERNELS = {code: _kernel(code) for code in LOSSES.values()}
 
 
+@kernel
+def _loss_caller(address, P, Y, sw, param, D):
+    # Python calls the loss kernels through this (they have no Python wrapper).
+    return loss_fn(address, P)(P, Y, sw, param, D)
+
+
 def loss_and_delta(code, P, Y, sw, param, D):
     """Weighted data loss of loss ``code`` and its gradient ``D`` (see ``_kernel``)."""
-    return KERNELS[int(code)](P, Y, sw, float(param), D)
+    dtype = P.dtype
+    D_ = c_output(D)
+    fn = address(KERNELS[int(code)], LOSS, dtype)
+    value = _loss_caller(
+        fn, c_input(P, dtype), c_input(Y, dtype), c_input(sw, dtype), float(param), D_
+    )
+    if D_ is not D:
+        D[...] = D_
+    return value

@@ -77,7 +77,7 @@ from . import plugs as _plugs
 from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
 from .blas import gemm
 from .jit import direct, helper, internal, internal_skeleton, like, skeleton
-from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty
+from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty_
 from .plugs import (
     ACTIVATE,
     ACTIVATE_SLOPE,
@@ -108,28 +108,9 @@ from .plugs import (
     sparse_tdot_fn,
     step_fn,
 )
+from .views import block, coef, intercept
 
-_penalty = direct(penalty)
-
-
-@helper
-def _block(ws, offsets, units, k, n):
-    start = offsets[k]
-    return ws[start : start + n * units[k]].reshape((n, units[k]))
-
-
-@helper
-def _coef(params, layout, i):
-    units, coef_offsets = layout[0], layout[1]
-    start = coef_offsets[i]
-    return params[start : start + units[i] * units[i + 1]].reshape((units[i], units[i + 1]))
-
-
-@helper
-def _intercept(params, layout, i):
-    units, intercept_offsets = layout[0], layout[2]
-    start = intercept_offsets[i]
-    return params[start : start + units[i + 1]]
+_penalty = direct(penalty_)
 
 
 @internal
@@ -236,21 +217,21 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
     have_pres = pres.shape[0] > 0
     batch_norm = norm[0].shape[0] > 0
     product = dot_fn(table[DOT], params)
-    A = _block(acts, act_offsets, units, depth if depth > 0 else 1, n)
+    A = block(acts, act_offsets, units, depth if depth > 0 else 1, n)
     for i in range(depth):
-        W = _coef(params, layout, i)
-        b = _intercept(params, layout, i)
-        A = _block(acts, act_offsets, units, i + 1, n)
+        W = coef(params, layout, i)
+        b = intercept(params, layout, i)
+        A = block(acts, act_offsets, units, i + 1, n)
         hidden_layer = i < n_weights - 1
         code = hidden[i] if hidden_layer else out_act
         keep = have_pres and hidden_layer and ELU <= code <= LAST_PREACTIVATION
         normalized = hidden_layer and batch_norm
         # The input of the activation: the pre-activation block when it is kept.
-        P = _block(pres, act_offsets, units, i + 1, n) if keep else A
+        P = block(pres, act_offsets, units, i + 1, n) if keep else A
         # Where X @ W goes: the normalised-values block in batch-norm training.
-        Z = _block(norm[3], act_offsets, units, i + 1, n) if normalized and training else P
+        Z = block(norm[3], act_offsets, units, i + 1, n) if normalized and training else P
         if i > 0:
-            product(_block(acts, act_offsets, units, i, n), W, Z, 0)
+            product(block(acts, act_offsets, units, i, n), W, Z, 0)
         elif inp[4]:
             sparse_dot_fn(table[SPARSE_DOT], params)(inp[1], inp[2], inp[3], rows, W, Z)
         else:
@@ -264,7 +245,7 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
         else:
             output_fn(table[OUTPUT], params)(code, A, b)
         if training and hidden_layer and thresholds.shape[0] > 0 and thresholds[i] > 0:
-            M = _block(drop[2], act_offsets, units, i + 1, n)
+            M = block(drop[2], act_offsets, units, i + 1, n)
             dropout_fn(table[DROPOUT], params)(
                 A, M, thresholds[i], drop[1][i], drop[4], drop[3], rows, i
             )
@@ -359,37 +340,37 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     P = forward_fn(table[FORWARD], params)(
         params, layout, inp, batch, ws, spec, norm, drop, training, n_weights, table
     )
-    D = _block(deltas, act_offsets, units, n_weights, n)
+    D = block(deltas, act_offsets, units, n_weights, n)
     value = loss_fn(table[LOSS], params)(P, Y, sw, loss_param, D)
     for i in range(n_weights - 1, -1, -1):
-        D = _block(deltas, act_offsets, units, i + 1, n)
-        g = _intercept(grads, layout, i)
+        D = block(deltas, act_offsets, units, i + 1, n)
+        g = intercept(grads, layout, i)
         _column_sums(D, g)
         if i < n_weights - 1 and norm[0].shape[0] > 0:
-            N = _block(norm[3], act_offsets, units, i + 1, n)
+            N = block(norm[3], act_offsets, units, i + 1, n)
             norm_backward_fn(table[NORM_BACKWARD], params)(params, grads, norm, i, sw, D, N, g)
-        G = _coef(grads, layout, i)
+        G = coef(grads, layout, i)
         if i > 0:
-            product(_block(acts, act_offsets, units, i, n), D, G, 1)
+            product(block(acts, act_offsets, units, i, n), D, G, 1)
         elif inp[4]:
             sparse_tdot_fn(table[SPARSE_TDOT], params)(inp[1], inp[2], inp[3], rows, D, G)
         else:
             product(inp[0], D, G, 1)
         if i > 0:
-            D_prev = _block(deltas, act_offsets, units, i, n)
-            product(D, _coef(params, layout, i), D_prev, 2)
+            D_prev = block(deltas, act_offsets, units, i, n)
+            product(D, coef(params, layout, i), D_prev, 2)
             # Layer i's output was dropped out: the gradient flows through the
             # kept units, scaled as they were, and f(z) is A / drop scale.
             a_scale = 1.0
             if thresholds.shape[0] > 0 and thresholds[i - 1] > 0:
-                _multiply(D_prev, _block(masks, act_offsets, units, i, n))
+                _multiply(D_prev, block(masks, act_offsets, units, i, n))
                 a_scale = float(like(params, 1.0) / like(params, drop[1][i - 1]))
             code = hidden[i - 1]
             if ELU <= code <= LAST_PREACTIVATION:
-                _multiply(D_prev, _block(pres, act_offsets, units, i, n))
+                _multiply(D_prev, block(pres, act_offsets, units, i, n))
             else:
                 derivative_fn(table[DERIVATIVE], params)(
-                    code, _block(acts, act_offsets, units, i, n), D_prev, a_scale
+                    code, block(acts, act_offsets, units, i, n), D_prev, a_scale
                 )
     return value
 

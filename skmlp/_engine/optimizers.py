@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .jit import internal, kernel, like
+from .plugs import STEP, address, c_input, c_output, step_fn
 
 SGD = 0
 ADAM = 1
@@ -180,7 +181,7 @@ def _kernel(CODE, CLIP):
 
     # Reassociation only (no contraction, no reciprocal): it lets the norm
     # reductions vectorise; every update is computed exactly as written.
-    @kernel(fastmath={"reassoc"})
+    @internal(fastmath={"reassoc"})
     def step(params, grads, state, t, hyper, n_coefs, alpha, sw_sum):
         """Finish the raw batch gradient and update ``params`` in place (step ``t``, from 1).
 
@@ -274,13 +275,31 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
     loss at the updated weights, not yet divided by a weight sum.
     """
     t += 1
-    step = update_kernel(code, hyper)
-    pen = step(params, grads, state, t, hyper, n_coefs, float(alpha), float(sw_sum))
+    dtype = params.dtype
+    params_, grads_, state_ = c_output(params), c_output(grads), c_output(state)
+    fn = address(update_kernel(code, hyper), STEP, dtype)
+    hyper = c_input(hyper, np.float64)
+    pen = _step_caller(fn, params_, grads_, state_, t, hyper, n_coefs, float(alpha), float(sw_sum))
+    for a, a_ in ((params, params_), (grads, grads_), (state, state_)):
+        if a_ is not a:
+            a[...] = a_
     return pen, t
 
 
 @kernel
+def _step_caller(address, params, grads, state, t, hyper, n_coefs, alpha, sw_sum):
+    # Python calls the update kernels through this (they have no Python wrapper).
+    return step_fn(address, params)(params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
+
+
+@kernel
 def penalty(params, n_coefs, alpha, l1_ratio):
+    """The regularisation term (see :func:`penalty_`), called from Python."""
+    return penalty_(params, n_coefs, alpha, l1_ratio)
+
+
+@internal
+def penalty_(params, n_coefs, alpha, l1_ratio):
     """The regularisation term ``alpha * ((1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * |W|_1)``."""
     sq = 0.0
     ab = 0.0

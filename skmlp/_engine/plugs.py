@@ -154,6 +154,22 @@ def address(kernel, slot, dtype):
     return found
 
 
+def c_input(a, dtype):
+    """``a`` as a C-contiguous array of ``dtype`` (itself when it is one): a
+    kernel's input when Python calls a plugged kernel (see :func:`c_output`)."""
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def c_output(a):
+    """``a``, or a C-contiguous copy to compute into and copy back.
+
+    Plugged kernels are compiled for the C-contiguous arrays of their slot's
+    signature only; the Python functions that call them (the ``*_caller``
+    kernels of their modules) pass other arrays through these two helpers.
+    """
+    return a if a.flags.c_contiguous and a.flags.writeable else np.ascontiguousarray(a)
+
+
 def make_table(dtype, kernels):
     """The plug table: ``kernels`` maps slots to kernels; the other slots hold 0."""
     table = np.zeros(N_SLOTS, dtype=np.int64)

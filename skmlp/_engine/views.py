@@ -1,0 +1,138 @@
+"""Views into the flat buffers, emitted where they are used.
+
+The skeletons of :mod:`skmlp._engine.network` cut every weight matrix,
+intercept vector and activation block out of a flat buffer. Written as
+``buf[start:start + n * m].reshape((n, m))``, each such view was a compiled
+kernel of its own (Numba's ``reshape`` carries a shape check whose error
+message takes formatting code), linked into every skeleton and optimised
+again in each. These intrinsics emit the view itself instead: a few
+instructions that set the data pointer, shape and strides, sharing the
+buffer's memory (and its reference count) as any NumPy view does. They
+compile nothing of their own.
+
+They do not check bounds: the callers (the skeletons) cut the buffers by the
+layouts that sized them (:mod:`skmlp._engine.workspaces`,
+:mod:`skmlp._model.layout`).
+"""
+
+from numba import types
+from numba.core.imputils import impl_ret_borrowed
+from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
+
+
+def _view(context, builder, sig, args, shape):
+    """Emit the C-contiguous view of ``sig.return_type`` at element ``args[1]`` of ``args[0]``."""
+    buf_type, rtype = sig.args[0], sig.return_type
+    buf = make_array(buf_type)(context, builder, value=args[0])
+    start = context.cast(builder, args[1], sig.args[1], types.intp)
+    shape = [context.cast(builder, value, ty, types.intp) for value, ty in zip(shape, sig.args[2:])]
+    strides = [buf.itemsize]
+    for extent in reversed(shape[1:]):
+        strides.insert(0, builder.mul(strides[0], extent))
+    out = make_array(rtype)(context, builder)
+    populate_array(
+        out,
+        data=builder.gep(buf.data, [start], inbounds=True),
+        shape=shape,
+        strides=strides,
+        itemsize=buf.itemsize,
+        meminfo=buf.meminfo,
+        parent=buf.parent,
+    )
+    return impl_ret_borrowed(context, builder, rtype, out._getvalue())
+
+
+def _is_buffer(buf):
+    return isinstance(buf, types.Array) and buf.ndim == 1 and buf.layout == "C"
+
+
+@intrinsic
+def vector(typingctx, buf, start, n):
+    """``buf[start:start + n]`` (``buf`` a C-contiguous vector)."""
+    if not _is_buffer(buf) or not all(isinstance(t, types.Integer) for t in (start, n)):
+        return None
+    sig = types.Array(buf.dtype, 1, "C")(buf, start, n)
+    return sig, lambda context, builder, sig, args: _view(context, builder, sig, args, args[2:])
+
+
+@intrinsic
+def matrix(typingctx, buf, start, n, m):
+    """``buf[start:start + n * m].reshape((n, m))`` (``buf`` a C-contiguous vector)."""
+    if not _is_buffer(buf) or not all(isinstance(t, types.Integer) for t in (start, n, m)):
+        return None
+    sig = types.Array(buf.dtype, 2, "C")(buf, start, n, m)
+    return sig, lambda context, builder, sig, args: _view(context, builder, sig, args, args[2:])
+
+
+def _element(context, builder, array_type, array, index, index_type):
+    """Emit ``array[index]`` (a non-negative index into a C-contiguous vector)."""
+    array = make_array(array_type)(context, builder, value=array)
+    index = context.cast(builder, index, index_type, types.intp)
+    return builder.load(builder.gep(array.data, [index], inbounds=True))
+
+
+def _is_index(offsets):
+    return _is_buffer(offsets) and isinstance(offsets.dtype, types.Integer)
+
+
+@intrinsic
+def block(typingctx, ws, offsets, units, k, n):
+    """Layer ``k``'s block of workspace ``ws``: ``n`` rows of ``units[k]``, at ``offsets[k]``."""
+    if not (_is_buffer(ws) and _is_index(offsets) and _is_index(units)):
+        return None
+    sig = types.Array(ws.dtype, 2, "C")(ws, offsets, units, k, n)
+
+    def codegen(context, builder, sig, args):
+        ws_, offsets_, units_, k_, n_ = args
+        start = _element(context, builder, sig.args[1], offsets_, k_, sig.args[3])
+        width = _element(context, builder, sig.args[2], units_, k_, sig.args[3])
+        inner = types.Array(ws.dtype, 2, "C")(sig.args[0], offsets.dtype, sig.args[4], units.dtype)
+        return _view(context, builder, inner, (ws_, start, n_, width), (n_, width))
+
+    return sig, codegen
+
+
+@intrinsic
+def coef(typingctx, params, layout, i):
+    """Layer ``i``'s weight matrix in ``params`` (``layout``: see :mod:`skmlp._engine.network`)."""
+    if not (_is_buffer(params) and isinstance(layout, types.BaseTuple)):
+        return None
+    units = layout.types[0]
+    sig = types.Array(params.dtype, 2, "C")(params, layout, i)
+
+    def codegen(context, builder, sig, args):
+        params_, layout_, i_ = args
+        units_ = builder.extract_value(layout_, 0)
+        offsets_ = builder.extract_value(layout_, 1)
+        i_ = context.cast(builder, i_, sig.args[2], types.intp)
+        i1 = builder.add(i_, context.get_constant(types.intp, 1))
+        start = _element(context, builder, layout.types[1], offsets_, i_, types.intp)
+        n = _element(context, builder, units, units_, i_, types.intp)
+        m = _element(context, builder, units, units_, i1, types.intp)
+        inner = sig.return_type(params, units.dtype, units.dtype, units.dtype)
+        return _view(context, builder, inner, (params_, start, n, m), (n, m))
+
+    return sig, codegen
+
+
+@intrinsic
+def intercept(typingctx, params, layout, i):
+    """The intercept vector of layer ``i`` in ``params`` (``layout`` as for :func:`coef`)."""
+    if not (_is_buffer(params) and isinstance(layout, types.BaseTuple)):
+        return None
+    units = layout.types[0]
+    sig = types.Array(params.dtype, 1, "C")(params, layout, i)
+
+    def codegen(context, builder, sig, args):
+        params_, layout_, i_ = args
+        units_ = builder.extract_value(layout_, 0)
+        offsets_ = builder.extract_value(layout_, 2)
+        i_ = context.cast(builder, i_, sig.args[2], types.intp)
+        i1 = builder.add(i_, context.get_constant(types.intp, 1))
+        start = _element(context, builder, layout.types[2], offsets_, i_, types.intp)
+        m = _element(context, builder, units, units_, i1, types.intp)
+        inner = sig.return_type(params, units.dtype, units.dtype)
+        return _view(context, builder, inner, (params_, start, m), (m,))
+
+    return sig, codegen
