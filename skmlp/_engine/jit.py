@@ -28,7 +28,6 @@ compiled code only.
 from functools import partial
 
 from numba import njit, types
-from numba.core import cgutils
 from numba.extending import intrinsic
 
 kernel = partial(njit, cache=True, error_model="numpy", nogil=True, no_cfunc_wrapper=True)
@@ -51,55 +50,16 @@ except ImportError:  # pragma: no cover - a Numba that moved its options
     _OPTNONE = {}
 
 #: A skeleton (:mod:`skmlp._engine.network`): control flow only, run a few
-#: times per batch, so it is not optimised; its element loops are
-#: ``helper`` kernels of their own, which are, and which it calls through
-#: :func:`direct`. ``skeleton`` is called from Python, ``internal_skeleton``
-#: only by other kernels.
+#: times per batch, so it is not optimised. Its element loops are optimised
+#: ``internal`` kernels of their own, which it calls through the plug table
+#: (:mod:`skmlp._engine.plugs`), never by name: Numba loads the address of
+#: every kernel a function names (a "dynamic global", which an optimised
+#: function drops as unused but an unoptimised one keeps), and it refuses to
+#: cache a function holding one (``tests/test_compile.py`` checks that every
+#: skeleton is cached). ``skeleton`` is called from Python,
+#: ``internal_skeleton`` only by other kernels.
 skeleton = partial(kernel, **_OPTNONE)
 internal_skeleton = partial(internal, **_OPTNONE)
-
-
-def direct(dispatcher):
-    """``dispatcher`` as a function a skeleton calls: a direct call to its compiled code.
-
-    A skeleton cannot call a kernel by its global name: Numba loads the
-    address of every dispatcher it names (a "dynamic global", which an
-    optimised function drops as unused but an unoptimised one keeps), and
-    refuses to cache a function holding one. This intrinsic compiles (or
-    loads) ``dispatcher`` for the argument types and emits the call Numba
-    would emit for it, linking its code in the same way.
-    """
-
-    @intrinsic
-    def call(typingctx, *args):
-        argtys = tuple(types.unliteral(a) for a in args)
-        dispatcher.compile(argtys)
-        cres = dispatcher.overloads[argtys]
-        sig = cres.signature.return_type(types.StarArgTuple.from_types(args))
-
-        def codegen(context, builder, signature, llargs):
-            values = cgutils.unpack_tuple(builder, llargs[0], len(args))
-            values = [
-                context.cast(builder, v, fromty, toty)
-                for v, fromty, toty in zip(values, args, cres.signature.args)
-            ]
-            context.add_linking_libs([cres.library])
-            return context.call_internal(builder, cres.fndesc, cres.signature, values)
-
-        return sig, codegen
-
-    return call
-
-
-def helper(func=None, **options):
-    """An ``internal`` kernel that skeletons call (through :func:`direct`).
-
-    Only skeletons can call the result; other kernels call ``internal``
-    kernels by name.
-    """
-    if func is None:
-        return partial(helper, **options)
-    return direct(internal(func, **options))
 
 
 @intrinsic

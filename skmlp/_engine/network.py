@@ -76,41 +76,53 @@ from . import optimizers as _optimizers
 from . import plugs as _plugs
 from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
 from .blas import gemm
-from .jit import direct, helper, internal, internal_skeleton, like, skeleton
+from .jit import internal, internal_skeleton, like, skeleton
 from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty_
 from .plugs import (
     ACTIVATE,
     ACTIVATE_SLOPE,
     BACKPROP,
+    COLUMN_SUMS,
+    COPY_ROWS,
     DERIVATIVE,
     DOT,
     DROPOUT,
+    FINISH,
     FORWARD,
+    GATHER,
     LOSS,
+    MULTIPLY,
     NORM,
     NORM_BACKWARD,
     OUTPUT,
+    PENALTY,
     SPARSE_DOT,
     SPARSE_TDOT,
     STEP,
+    SUM,
     activate_fn,
     activate_slope_fn,
     backprop_fn,
+    column_sums_fn,
+    copy_rows_fn,
     derivative_fn,
     dot_fn,
     dropout_fn,
+    finish_fn,
     forward_fn,
+    gather_fn,
     loss_fn,
+    multiply_fn,
     norm_backward_fn,
     norm_fn,
     output_fn,
+    penalty_fn,
     sparse_dot_fn,
     sparse_tdot_fn,
     step_fn,
+    sum_fn,
 )
 from .views import block, coef, intercept
-
-_penalty = direct(penalty_)
 
 
 @internal
@@ -271,6 +283,7 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
     no_targets = out[:0]
     training = n < 0  # False; a literal would make a signature of its own
     run = forward_fn(table[FORWARD], params)
+    copy_rows = copy_rows_fn(table[COPY_ROWS], params)
     for start in range(0, n, block):
         m = block if n - start > block else n - start
         for r in range(m):
@@ -279,10 +292,10 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (rows[:m], no_targets, none)
         A = run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
-        _copy_rows(A, out, start)
+        copy_rows(A, out, start)
 
 
-@helper
+@internal
 def _copy_rows(A, out, start):
     """``out[start:start + len(A)] = A``, as loops (see :func:`_multiply`)."""
     for r in range(A.shape[0]):
@@ -290,7 +303,7 @@ def _copy_rows(A, out, start):
             out[start + r, j] = A[r, j]
 
 
-@helper
+@internal
 def _multiply(D, M):
     """``D *= M`` element by element: the backward pass through a layer's
     dropout masks, and through the slopes ``f'(z)`` that the forward pass left
@@ -305,7 +318,7 @@ def _multiply(D, M):
             D[i, j] *= M[i, j]
 
 
-@helper
+@internal
 def _column_sums(D, out):
     # Rows outer, columns inner: the inner loop vectorises, and the row order
     # of the additions is NumPy's for ``D.sum(axis=0)`` on a C array.
@@ -336,6 +349,8 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     n = rows.shape[0]
     n_weights = units.shape[0] - 1
     product = dot_fn(table[DOT], params)
+    column_sums = column_sums_fn(table[COLUMN_SUMS], params)
+    multiply = multiply_fn(table[MULTIPLY], params)
     training = n >= 0  # True; a literal would make a signature of its own
     P = forward_fn(table[FORWARD], params)(
         params, layout, inp, batch, ws, spec, norm, drop, training, n_weights, table
@@ -345,7 +360,7 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     for i in range(n_weights - 1, -1, -1):
         D = block(deltas, act_offsets, units, i + 1, n)
         g = intercept(grads, layout, i)
-        _column_sums(D, g)
+        column_sums(D, g)
         if i < n_weights - 1 and norm[0].shape[0] > 0:
             N = block(norm[3], act_offsets, units, i + 1, n)
             norm_backward_fn(table[NORM_BACKWARD], params)(params, grads, norm, i, sw, D, N, g)
@@ -363,11 +378,11 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
             # kept units, scaled as they were, and f(z) is A / drop scale.
             a_scale = 1.0
             if thresholds.shape[0] > 0 and thresholds[i - 1] > 0:
-                _multiply(D_prev, block(masks, act_offsets, units, i, n))
+                multiply(D_prev, block(masks, act_offsets, units, i, n))
                 a_scale = float(like(params, 1.0) / like(params, drop[1][i - 1]))
             code = hidden[i - 1]
             if ELU <= code <= LAST_PREACTIVATION:
-                _multiply(D_prev, block(pres, act_offsets, units, i, n))
+                multiply(D_prev, block(pres, act_offsets, units, i, n))
             else:
                 derivative_fn(table[DERIVATIVE], params)(
                     code, block(acts, act_offsets, units, i, n), D_prev, a_scale
@@ -393,15 +408,16 @@ def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l
     computed exactly as the optimizer step does.  Used by L-BFGS, which
     evaluates the whole training set at once.
     """
-    sw_sum = _sum(batch[2])
+    sw_sum = sum_fn(table[SUM], params)(batch[2])
     value = backprop_fn(table[BACKPROP], params)(
         params, grads, layout, inp, batch, ws, spec, norm, drop, table
     )
-    _finish_gradient(params, grads, layout[3], alpha, l1_ratio, sw_sum)
-    return (value + _penalty(params, layout[3], alpha, l1_ratio)) / sw_sum
+    finish_fn(table[FINISH], params)(params, grads, layout[3], alpha, l1_ratio, sw_sum)
+    pen = penalty_fn(table[PENALTY], params)(params, layout[3], alpha, l1_ratio)
+    return (value + pen) / sw_sum
 
 
-@helper
+@internal
 def _sum(v):
     total = 0.0
     for i in range(v.shape[0]):
@@ -409,7 +425,7 @@ def _sum(v):
     return total
 
 
-@helper
+@internal
 def _finish_gradient(params, grads, n_coefs, alpha, l1_ratio, sw_sum):
     """Finish the raw gradient in ``grads`` as the optimizer step does (elastic net, weights)."""
     a2 = like(params, alpha * (1.0 - l1_ratio))
@@ -447,10 +463,13 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
     total = 0.0
     # The optimizer step returns the penalty at the updated coefficients, so
     # the regularisation part of each batch loss costs no extra pass.
-    pen = 0.0 if solver == ADAMW else _penalty(params, n_coefs, alpha, hyper[L1_RATIO])
+    gather = gather_fn(table[GATHER], params)
+    pen = 0.0
+    if solver != ADAMW:
+        pen = penalty_fn(table[PENALTY], params)(params, n_coefs, alpha, hyper[L1_RATIO])
     for start in range(0, n_samples, batch_size):
         n = batch_size if n_samples - start > batch_size else n_samples - start
-        weight, bad_values = _gather(X, Y, sw, order, start, n, sparse, Xb, Yb, swb, rows)
+        weight, bad_values = gather(X, Y, sw, order, start, n, sparse, Xb, Yb, swb, rows)
         bad += bad_values
         if weight == 0.0:
             continue  # a batch of zero-weight samples carries no gradient
@@ -464,7 +483,7 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
     return total, t
 
 
-@helper
+@internal
 def _gather(X, Y, sw, order, start, n, sparse, Xb, Yb, swb, rows):
     """Copy the batch ``order[start:start + n]`` into the batch buffers.
 
@@ -527,8 +546,18 @@ def table(dtype, spec, sparse=False, norm=None, drop=None, solver=None, training
     if training:
         kernels[BACKPROP] = backprop_
         kernels[LOSS] = _losses.KERNELS[int(loss)]
+        kernels[COLUMN_SUMS] = _column_sums
+        kernels[PENALTY] = penalty_
+        if dropout or any(code in PREACTIVATION_CODES for code in codes):
+            kernels[MULTIPLY] = _multiply
+        if solver is None:  # the full-batch loss of L-BFGS (and backprop)
+            kernels[SUM] = _sum
+            kernels[FINISH] = _finish_gradient
+    else:
+        kernels[COPY_ROWS] = _copy_rows
     if solver is not None:
         kernels[STEP] = _optimizers.KERNELS[solver]
+        kernels[GATHER] = _gather
     if batch_norm:
         kernels[NORM] = normalize
         if training:

@@ -25,8 +25,9 @@ which a ``partial_fit`` on a small chunk would feel. An int64 array costs
 nothing to pass and keeps one skeleton per dtype.
 
 The skeletons call each other through the table too (``FORWARD``,
-``BACKPROP``): a compiled callee is otherwise linked into its caller's code
-and optimised and translated to machine code again there, once per caller.
+``BACKPROP``), and their element loops (``GATHER`` to ``FINISH``): a compiled
+callee is otherwise linked into its caller's code and optimised and
+translated to machine code again there, once per caller.
 
 Adding a role is a slot constant, its signature in :func:`signature`, and the
 skeleton's call guarded by the same condition under which :func:`table` (in
@@ -55,7 +56,15 @@ SPARSE_TDOT = 10  # X[rows].T @ D for CSR input
 FORWARD = 11  # the forward pass (network.forward)
 BACKPROP = 12  # the forward and backward pass of a batch (network.backprop_)
 DOT = 13  # the dense products (network.dot)
-N_SLOTS = 14
+# The skeletons' element loops (network.py), optimised kernels of their own.
+GATHER = 14  # copy a minibatch into the batch buffers
+COPY_ROWS = 15  # copy a block of predictions out
+MULTIPLY = 16  # D *= M, element by element
+COLUMN_SUMS = 17  # an intercept's gradient
+PENALTY = 18  # the regularisation term
+SUM = 19  # the sample weights' sum
+FINISH = 20  # finish L-BFGS's raw gradient
+N_SLOTS = 21
 
 
 def signature(slot, dtype):
@@ -91,6 +100,13 @@ def signature(slot, dtype):
         FORWARD: M(V, layout, inp, batch, ws, spec, norm, drop, B, i64, Ix),
         BACKPROP: f64(V, V, layout, inp, batch, ws, spec, norm, drop, Ix),
         DOT: types.void(M, M, M, i64),
+        GATHER: types.Tuple((f64, i64))(M, M, V, Ix, i64, i64, B, M, M, V, Ix),
+        COPY_ROWS: types.void(M, M, i64),
+        MULTIPLY: types.void(M, M),
+        COLUMN_SUMS: types.void(M, V),
+        PENALTY: f64(V, i64, f64, f64),
+        SUM: f64(V),
+        FINISH: types.void(V, V, i64, f64, f64, f64),
     }[slot]
 
 
@@ -129,6 +145,13 @@ sparse_tdot_fn = _plug_intrinsic(SPARSE_TDOT)
 forward_fn = _plug_intrinsic(FORWARD)
 backprop_fn = _plug_intrinsic(BACKPROP)
 dot_fn = _plug_intrinsic(DOT)
+gather_fn = _plug_intrinsic(GATHER)
+copy_rows_fn = _plug_intrinsic(COPY_ROWS)
+multiply_fn = _plug_intrinsic(MULTIPLY)
+column_sums_fn = _plug_intrinsic(COLUMN_SUMS)
+penalty_fn = _plug_intrinsic(PENALTY)
+sum_fn = _plug_intrinsic(SUM)
+finish_fn = _plug_intrinsic(FINISH)
 
 _addresses = {}
 _lock = threading.Lock()

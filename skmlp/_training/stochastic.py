@@ -214,8 +214,10 @@ class StochasticTrainer:
         """The kernels' input, targets and workspaces: once per call, reused by every batch."""
         layout, dtype = self.layout, self.params.dtype
         self.inp = inp = EngineInput(X, dtype)
-        self.Y = np.ascontiguousarray(Y)
-        self.sw = np.ascontiguousarray(sample_weight)
+        # Writeable C arrays of the buffer's dtype, as the compiled epoch takes
+        # them (a read-only memory map is copied).
+        self.Y = np.require(Y, dtype, ["C", "W"])
+        self.sw = np.require(sample_weight, dtype, ["C", "W"])
         n_samples = inp.n_samples
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
