@@ -544,7 +544,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             self._sync_params()
 
         stochastic = self.solver in _STOCHASTIC_SOLVERS
-        announce(dtype, _engine._run_epoch if stochastic else _engine._loss_grad, _engine._predict)
+        # The skeletons serve both dtypes; ``dot`` is compiled per dtype.
+        epoch = _engine._run_epoch if stochastic else _engine._loss_grad
+        announce(dtype, epoch, _engine._predict, _engine.dot)
         with fit_tasks(self, incremental, *given) as tasks:
             try:
                 if stochastic:
@@ -823,7 +825,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if dtype is not None and np.dtype(dtype) != params.dtype:
             params = params.astype(dtype)
             running = running.astype(dtype)
-        announce(params.dtype, _engine._predict)
+        announce(params.dtype, _engine._predict, _engine.dot)
         layout = self._layout
         if depth is None:
             depth = len(layout.units) - 1

@@ -42,7 +42,7 @@ def precompile(dtypes=("float64", "float32"), *, lbfgs=True):
     """Compile (or load from the disk cache) the kernels of the common configurations.
 
     The engine compiles what a fit uses, the first time a process on the
-    machine uses it (the skeleton of the training loop once per dtype, and
+    machine uses it (the skeleton of the training loop once for both dtypes, and
     each activation, loss and solver on first use), and caches it on disk.
     This fits and predicts with tiny networks in the configurations below,
     so that the first real fits in this process, and in every later process

@@ -1,7 +1,7 @@
 """The kernels' disk cache: whether a kernel is compiled, and telling the user.
 
 The kernels are compiled by Numba the first time a process needs them for a
-dtype (the skeletons once per dtype; each activation, loss, solver and option
+dtype (the skeletons once for both dtypes; each activation, loss, solver and option
 when a fit first uses it: see :mod:`skmlp._engine.plugs`), then stored on
 disk (``cache=True``), so later processes load them in
 a fraction of a second. Where the package directory is not writable (a
@@ -31,19 +31,25 @@ def _is_compiled(dispatcher, dtype):
     """Whether ``dispatcher`` has code for ``dtype`` in memory or in its disk cache.
 
     The kernels' first argument is the parameter buffer, whose dtype selects
-    the specialisation. The disk check reads Numba's cache index (an internal
-    format): if it cannot be read, the answer is True, so that nothing is
-    announced rather than something false.
+    the specialisation; a skeleton's, compiled once for both dtypes, takes
+    it as bytes (``uint8``: see :mod:`skmlp._engine.views`). The disk check
+    reads Numba's cache index (an internal format): if it cannot be read,
+    the answer is True, so that nothing is announced rather than something
+    false.
     """
     try:
-        dtype = numba.from_dtype(dtype)
-        if any(sig[0].dtype == dtype for sig in dispatcher.overloads):
+        dtypes = (numba.from_dtype(dtype), numba.uint8)
+        if any(sig[0].dtype in dtypes for sig in dispatcher.overloads):
             return True
         cache = dispatcher._cache
         index = cache._cache_file._load_index()
         codegen = dispatcher.targetctx.codegen()
+        # An index key starts with the signature: the argument types, or a
+        # whole Signature for a kernel compiled for one (the plugged kernels).
         return any(
-            key[0][0].dtype == dtype and key == cache._index_key(key[0], codegen) for key in index
+            getattr(key[0], "args", key[0])[0].dtype in dtypes
+            and key == cache._index_key(key[0], codegen)
+            for key in index
         )
     except Exception:  # a Numba version whose internals differ, or not a dispatcher
         return True

@@ -1,6 +1,7 @@
 """The skeletons: forward pass, backward pass, training epoch and prediction.
 
-Each is compiled once per dtype and serves every configuration: what a
+Each is compiled once and serves both dtypes (their arrays of the model's
+dtype travel as bytes: :mod:`skmlp._engine.views`) and every configuration: what a
 configuration chooses (activations, loss, solver, batch normalisation,
 dropout, the CSR products) reaches them as a table of compiled kernels
 (:mod:`skmlp._engine.plugs`; :func:`table` makes it), so a fit compiles the
@@ -90,6 +91,7 @@ from .plugs import (
     FINISH,
     FORWARD,
     GATHER,
+    ITEMSIZE,
     LOSS,
     MULTIPLY,
     NORM,
@@ -122,7 +124,7 @@ from .plugs import (
     step_fn,
     sum_fn,
 )
-from .views import block, coef, intercept
+from .views import block, coef, elements, intercept, row_range
 
 
 @internal
@@ -275,12 +277,20 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
     layer's block at ``act_offsets``), so memory stays bounded for any number
     of rows (:func:`predict` sizes them).
     """
+    isz = table[ITEMSIZE]
+    params, inp, norm, drop = (
+        elements(params, isz),
+        elements(inp, isz),
+        elements(norm, isz),
+        elements(drop, isz),
+    )
+    acts, out = elements(acts, isz), elements(out, isz)
     X, data, indices, indptr, sparse = inp
     n = out.shape[0]
     block = rows.shape[0]
-    none = acts[:0]  # no backward pass: z is not kept
+    none = row_range(acts, 0, 0)  # no backward pass: z is not kept
     ws = (acts, none, none, act_offsets)
-    no_targets = out[:0]
+    no_targets = row_range(out, 0, 0)
     training = n < 0  # False; a literal would make a signature of its own
     run = forward_fn(table[FORWARD], params)
     copy_rows = copy_rows_fn(table[COPY_ROWS], params)
@@ -288,7 +298,7 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
         m = block if n - start > block else n - start
         for r in range(m):
             rows[r] = start + r
-        Xd = X if sparse else X[start : start + m]
+        Xd = X if sparse else row_range(X, start, m)
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (rows[:m], no_targets, none)
         A = run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
@@ -379,7 +389,10 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
             a_scale = 1.0
             if thresholds.shape[0] > 0 and thresholds[i - 1] > 0:
                 multiply(D_prev, block(masks, act_offsets, units, i, n))
-                a_scale = float(like(params, 1.0) / like(params, drop[1][i - 1]))
+                s = drop[1][i - 1]  # 1 / f(z)'s scale, in the model's precision
+                a_scale = (
+                    1.0 / s if table[ITEMSIZE] == 8 else float(np.float32(1.0) / np.float32(s))
+                )
             code = hidden[i - 1]
             if ELU <= code <= LAST_PREACTIVATION:
                 multiply(D_prev, block(pres, act_offsets, units, i, n))
@@ -393,6 +406,14 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
 @skeleton
 def _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     """:func:`backprop_` called from Python (tests of the raw gradient)."""
+    isz = table[ITEMSIZE]
+    params, grads, inp, batch = (
+        elements(params, isz),
+        elements(grads, isz),
+        elements(inp, isz),
+        elements(batch, isz),
+    )
+    ws, norm, drop = elements(ws, isz), elements(norm, isz), elements(drop, isz)
     return backprop_fn(table[BACKPROP], params)(
         params, grads, layout, inp, batch, ws, spec, norm, drop, table
     )
@@ -408,6 +429,14 @@ def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l
     computed exactly as the optimizer step does.  Used by L-BFGS, which
     evaluates the whole training set at once.
     """
+    isz = table[ITEMSIZE]
+    params, grads, inp, batch = (
+        elements(params, isz),
+        elements(grads, isz),
+        elements(inp, isz),
+        elements(batch, isz),
+    )
+    ws, norm, drop = elements(ws, isz), elements(norm, isz), elements(drop, isz)
     sw_sum = sum_fn(table[SUM], params)(batch[2])
     value = backprop_fn(table[BACKPROP], params)(
         params, grads, layout, inp, batch, ws, spec, norm, drop, table
@@ -450,6 +479,15 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
     the data, which reads every value anyway).
     Returns ``(sum of batch loss * batch length, new optimizer step count)``.
     """
+    isz = table[ITEMSIZE]
+    params, grads, opt, inp = (
+        elements(params, isz),
+        elements(grads, isz),
+        elements(opt, isz),
+        elements(inp, isz),
+    )
+    train, buffers, ws = elements(train, isz), elements(buffers, isz), elements(ws, isz)
+    norm, drop = elements(norm, isz), elements(drop, isz)
     solver, state, t, hyper, alpha = opt
     n_coefs = layout[3]
     X, data, indices, indptr, sparse = inp
@@ -473,8 +511,8 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
         bad += bad_values
         if weight == 0.0:
             continue  # a batch of zero-weight samples carries no gradient
-        batch_inp = (Xb[:n], data, indices, indptr, sparse)
-        batch = (rows[:n], Yb[:n], swb[:n])
+        batch_inp = (row_range(Xb, 0, n), data, indices, indptr, sparse)
+        batch = (rows[:n], row_range(Yb, 0, n), row_range(swb, 0, n))
         value = run(params, grads, layout, batch_inp, batch, ws, spec, norm, drop, table)
         total += (value + pen) / weight * n
         t += 1
@@ -573,6 +611,25 @@ def table(dtype, spec, sparse=False, norm=None, drop=None, solver=None, training
     return found
 
 
+def _bytes(a):
+    """``a`` (an array of the model's dtype) as the skeletons take it: its bytes."""
+    return a.view(np.uint8)
+
+
+def _opaque(pack, positions):
+    """``pack`` with its members at ``positions`` (arrays of the model's dtype) as bytes.
+
+    The skeletons take every array of the model's dtype as bytes and compile
+    once for both dtypes (:mod:`skmlp._engine.views`); the positions are
+    those of the packs described at the top of this module (``drop``'s
+    scales and ``opt``'s hyper-parameters are float64 in either dtype).
+    """
+    return tuple(_bytes(v) if k in positions else v for k, v in enumerate(pack))
+
+
+_INP, _BATCH, _WS, _NORM, _DROP = (0, 1), (1, 2), (0, 1, 2), (1, 2, 3), (2,)
+
+
 def _check_workspace(spec, ws):
     """ValueError if a hidden activation needs the pre-activation workspace and ``ws`` has none."""
     acts, pres = ws[0], ws[1]
@@ -602,24 +659,34 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
     rows = np.empty(block, dtype=np.int64)
     out = np.empty((n, units[depth]), dtype=params.dtype)
     plugged = table(params.dtype, spec, sparse, norm, None, None, training=False)
-    _predict(params, layout, inp, spec, norm, drop, depth, plugged, acts, act_offsets, rows, out)
+    _predict(
+        _bytes(params), layout, _opaque(inp, _INP), spec, _opaque(norm, _NORM),
+        _opaque(drop, _DROP), depth, plugged, _bytes(acts), act_offsets, rows, _bytes(out),
+    )  # fmt: skip
     return out
+
+
+def _packs(params, grads, layout, inp, batch, ws, spec, norm, drop):
+    """The arguments of :func:`_backprop` and :func:`_loss_grad` (the model's arrays as bytes)."""
+    return (
+        _bytes(params), _bytes(grads), layout, _opaque(inp, _INP), _opaque(batch, _BATCH),
+        _opaque(ws, _WS), spec, _opaque(norm, _NORM), _opaque(drop, _DROP),
+    )  # fmt: skip
 
 
 def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
     """Weighted data loss of the batch; its raw gradient into ``grads`` (see :func:`backprop_`)."""
     _check_workspace(spec, ws)
     plugged = table(params.dtype, spec, inp[4], norm, drop)
-    return _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, plugged)
+    return _backprop(*_packs(params, grads, layout, inp, batch, ws, spec, norm, drop), plugged)
 
 
 def loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio):
     """Regularised mean loss of the batch; its gradient into ``grads`` (see :func:`_loss_grad`)."""
     _check_workspace(spec, ws)
     plugged = table(params.dtype, spec, inp[4], norm, drop)
-    return _loss_grad(
-        params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio, plugged
-    )
+    packs = _packs(params, grads, layout, inp, batch, ws, spec, norm, drop)
+    return _loss_grad(*packs, alpha, l1_ratio, plugged)
 
 
 def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop):
@@ -628,5 +695,7 @@ def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, d
     solver = (int(opt[0]), math.isfinite(opt[3][MAX_GRAD_NORM]))
     plugged = table(params.dtype, spec, inp[4], norm, drop, solver)
     return _run_epoch(
-        params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop, plugged
-    )
+        _bytes(params), _bytes(grads), _opaque(opt, (1,)), layout, _opaque(inp, _INP),
+        _opaque(train, (0, 1)), _opaque(buffers, (0, 1, 2)), _opaque(ws, _WS), spec,
+        _opaque(norm, _NORM), _opaque(drop, _DROP), plugged,
+    )  # fmt: skip

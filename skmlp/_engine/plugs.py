@@ -1,7 +1,7 @@
 """How the skeletons call the parts a configuration chose: a table of compiled functions.
 
 The skeletons of :mod:`skmlp._engine.network` (the epoch, the full-batch loss
-and gradient, prediction) are compiled once per dtype. Everything a
+and gradient, prediction) are compiled once, for both dtypes. Everything a
 configuration chooses (the hidden and output activations, the loss, the
 solver's update, batch normalisation, dropout, the sparse input products) is a
 small kernel of its own, compiled the first time a fit uses it and cached on
@@ -22,7 +22,7 @@ and per process (its type holds the function object's address, so the disk
 cache would never serve a second process), and Numba's own conversion of
 first-class functions at the call costs about 5 us per function and call,
 which a ``partial_fit`` on a small chunk would feel. An int64 array costs
-nothing to pass and keeps one skeleton per dtype.
+nothing to pass and keeps one skeleton for every configuration.
 
 The skeletons call each other through the table too (``FORWARD``,
 ``BACKPROP``), and their element loops (``GATHER`` to ``FINISH``): a compiled
@@ -64,12 +64,28 @@ COLUMN_SUMS = 17  # an intercept's gradient
 PENALTY = 18  # the regularisation term
 SUM = 19  # the sample weights' sum
 FINISH = 20  # finish L-BFGS's raw gradient
-N_SLOTS = 21
+ITEMSIZE = 21  # not an address: the bytes per element of the model's dtype
+N_SLOTS = 22
+
+#: The slots holding skeletons: compiled once for both dtypes, with the
+#: model's arrays opaque (:mod:`skmlp._engine.views`).
+SKELETONS = (FORWARD, BACKPROP)
+#: The dtype that stands for "either float dtype, opaque" in :func:`signature`.
+OPAQUE = np.dtype(np.uint8)
 
 
 def signature(slot, dtype):
-    """The Numba signature of the kernels that fill ``slot`` for ``dtype``."""
-    F = types.float32 if np.dtype(dtype) == np.float32 else types.float64
+    """The Numba signature of the kernels that fill ``slot`` for ``dtype``.
+
+    With ``dtype`` :data:`OPAQUE`, the signature in which a skeleton sees them:
+    the model's arrays typed ``uint8`` (opaque arrays). A kernel compiled
+    for float32 or float64 is called through it: the two signatures differ
+    only in the type of each array's data pointer, which is the same
+    machine word.
+    """
+    F = {np.float32: types.float32, np.float64: types.float64, OPAQUE.type: types.uint8}[
+        np.dtype(dtype).type
+    ]
     M = types.Array(F, 2, "C")
     V = types.Array(F, 1, "C")
     f64, i64, u64 = types.float64, types.int64, types.uint64
@@ -194,8 +210,13 @@ def c_output(a):
 
 
 def make_table(dtype, kernels):
-    """The plug table: ``kernels`` maps slots to kernels; the other slots hold 0."""
+    """The plug table: ``kernels`` maps slots to kernels; the other slots hold 0.
+
+    The skeletons' slots (:data:`SKELETONS`) get their opaque compilation,
+    the others that of ``dtype``; ``ITEMSIZE`` holds ``dtype``'s item size.
+    """
     table = np.zeros(N_SLOTS, dtype=np.int64)
     for slot, kernel in kernels.items():
-        table[slot] = address(kernel, slot, dtype)
+        table[slot] = address(kernel, slot, OPAQUE if slot in SKELETONS else dtype)
+    table[ITEMSIZE] = np.dtype(dtype).itemsize
     return table

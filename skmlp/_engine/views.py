@@ -13,12 +13,34 @@ compile nothing of their own.
 They do not check bounds: the callers (the skeletons) cut the buffers by the
 layouts that sized them (:mod:`skmlp._engine.workspaces`,
 :mod:`skmlp._model.layout`).
+
+**One skeleton for both dtypes.** The skeletons never read or write an
+element of a float array: they cut views and hand them to the plugged
+kernels. So they take every array of the model's dtype (float32 or float64)
+typed as an array of ``uint8``, and Numba compiles each skeleton once for
+both dtypes. Python passes ``a.view(np.uint8)`` (bytes);
+:func:`elements` turns such an array (or every one in a tuple) into what
+this module calls an *opaque* array: still typed ``uint8``, but with the
+shape, strides and item size of the float array it views. The views below
+work on both kinds (they step by the item size the array holds), and a
+plugged kernel receives an opaque array as the float array it is (the same
+structure, the same bits: see :mod:`skmlp._engine.plugs`). A skeleton must
+never index an opaque array itself, nor slice it with Numba's slicing:
+:func:`row_range` does that.
 """
 
+from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.core.imputils import impl_ret_borrowed
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
+
+
+def _advance(builder, data, nbytes):
+    """The pointer ``nbytes`` bytes after ``data`` (of ``data``'s type)."""
+    byte_ptr = builder.bitcast(data, ir.IntType(8).as_pointer())
+    return builder.bitcast(builder.gep(byte_ptr, [nbytes], inbounds=True), data.type)
 
 
 def _view(context, builder, sig, args, shape):
@@ -33,7 +55,7 @@ def _view(context, builder, sig, args, shape):
     out = make_array(rtype)(context, builder)
     populate_array(
         out,
-        data=builder.gep(buf.data, [start], inbounds=True),
+        data=_advance(builder, buf.data, builder.mul(start, buf.itemsize)),
         shape=shape,
         strides=strides,
         itemsize=buf.itemsize,
@@ -134,5 +156,88 @@ def intercept(typingctx, params, layout, i):
         m = _element(context, builder, units, units_, i1, types.intp)
         inner = sig.return_type(params, units.dtype, units.dtype)
         return _view(context, builder, inner, (params_, start, m), (m,))
+
+    return sig, codegen
+
+
+def _is_opaque(ty):
+    return isinstance(ty, types.Array) and ty.dtype == types.uint8 and ty.layout == "C"
+
+
+def _elements(context, builder, ty, value, itemsize):
+    """Emit the opaque array of the byte array ``value`` (see the module's docstring)."""
+    arr = make_array(ty)(context, builder, value=value)
+    shape = cgutils.unpack_tuple(builder, arr.shape, ty.ndim)
+    strides = cgutils.unpack_tuple(builder, arr.strides, ty.ndim)
+    shape[-1] = builder.sdiv(shape[-1], itemsize)
+    strides[-1] = itemsize
+    out = make_array(ty)(context, builder)
+    populate_array(
+        out,
+        data=arr.data,
+        shape=shape,
+        strides=strides,
+        itemsize=itemsize,
+        meminfo=arr.meminfo,
+        parent=arr.parent,
+    )
+    return out._getvalue()
+
+
+@intrinsic
+def elements(typingctx, x, itemsize):
+    """The byte array ``x`` as an opaque array of ``itemsize``-byte elements.
+
+    ``x`` is a ``uint8`` C array (a float array's ``.view(np.uint8)``) or a
+    tuple, whose ``uint8`` arrays are converted and other members kept.
+    """
+    if not isinstance(itemsize, types.Integer):
+        return None
+    if not (_is_opaque(x) or isinstance(x, types.BaseTuple)):
+        return None
+    sig = x(x, itemsize)
+
+    def codegen(context, builder, sig, args):
+        size = context.cast(builder, args[1], sig.args[1], types.intp)
+        if isinstance(x, types.BaseTuple):
+            members = cgutils.unpack_tuple(builder, args[0], len(x))
+            members = [
+                _elements(context, builder, ty, v, size) if _is_opaque(ty) else v
+                for ty, v in zip(x.types, members)
+            ]
+            value = context.make_tuple(builder, x, members)
+        else:
+            value = _elements(context, builder, x, args[0], size)
+        return impl_ret_borrowed(context, builder, x, value)
+
+    return sig, codegen
+
+
+@intrinsic
+def row_range(typingctx, a, start, n):
+    """``a[start:start + n]`` along the first axis, for an opaque array as for any C array."""
+    if not (isinstance(a, types.Array) and a.layout == "C"):
+        return None
+    if not (isinstance(start, types.Integer) and isinstance(n, types.Integer)):
+        return None
+    sig = a(a, start, n)
+
+    def codegen(context, builder, sig, args):
+        arr = make_array(a)(context, builder, value=args[0])
+        start_ = context.cast(builder, args[1], sig.args[1], types.intp)
+        n_ = context.cast(builder, args[2], sig.args[2], types.intp)
+        shape = cgutils.unpack_tuple(builder, arr.shape, a.ndim)
+        strides = cgutils.unpack_tuple(builder, arr.strides, a.ndim)
+        out = make_array(a)(context, builder)
+        populate_array(
+            out,
+            data=_advance(builder, arr.data, builder.mul(start_, strides[0])),
+            shape=[n_, *shape[1:]],
+            strides=strides,
+            itemsize=arr.itemsize,
+            meminfo=arr.meminfo,
+            parent=arr.parent,
+        )
+        return impl_ret_borrowed(context, builder, a, out._getvalue())
 
     return sig, codegen
