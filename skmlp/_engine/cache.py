@@ -70,8 +70,9 @@ def announce(dtype, *dispatchers):
         return
     _announced.add(dtype)
     logger.warning(
-        "skmlp is compiling its kernels for %s input, once: about 6 s on a "
-        "2-core machine (each further activation, loss or solver adds its own, "
+        "skmlp is compiling its kernels for %s input, once: about 5 s on a "
+        "2-core machine, less for a second dtype (each further activation, "
+        "loss or solver adds its own, "
         "on its first fit), then the compiled code is cached on disk and later "
         "processes load it. `python -m skmlp --precompile` compiles the common "
         "configurations ahead of time.",
