@@ -171,3 +171,21 @@ def test_two_processes_compiling_at_once_agree_and_a_third_compiles_nothing(tmp_
     digest, hits, misses = third.stdout.split()
     assert digest == digests[0]
     assert int(misses) == 0 and int(hits) > 0
+
+
+def test_the_skeletons_are_compiled_once_for_both_dtypes():
+    # They take the model's arrays as bytes (skmlp/_engine/views.py): a
+    # float32 fit after a float64 one compiles float32 kernels, not skeletons.
+    import numpy as np
+
+    from skmlp._engine import network
+
+    X = np.random.RandomState(0).standard_normal((30, 4))
+    y = np.arange(30) % 2
+    for dtype in (np.float64, np.float32):
+        skmlp.MLPClassifier((5,), max_iter=2, random_state=0).fit(X.astype(dtype), y).predict(X)
+    for skeleton in (network._run_epoch, network._predict):
+        assert len(skeleton.signatures) == 1, skeleton.signatures
+        assert str(skeleton.signatures[0][0]) == "array(uint8, 1d, C)"
+    dots = {str(sig[0].dtype) for sig in network.dot.signatures}
+    assert {"float32", "float64"} <= dots
