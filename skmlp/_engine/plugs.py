@@ -206,7 +206,7 @@ def c_output(a):
     signature only; the Python functions that call them (the ``*_caller``
     kernels of their modules) pass other arrays through these two helpers.
     """
-    return a if a.flags.c_contiguous and a.flags.writeable else np.ascontiguousarray(a)
+    return a if a.flags.c_contiguous and a.flags.writeable else np.array(a, order="C")
 
 
 def make_table(dtype, kernels):
