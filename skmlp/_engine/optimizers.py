@@ -17,6 +17,8 @@ import numpy as np
 
 from .jit import internal, kernel, like
 from .plugs import STEP, address, c_input, c_output, step_fn
+from .views import flat as state_buffer
+from .views import vector
 
 SGD = 0
 ADAM = 1
@@ -220,12 +222,16 @@ def _kernel(CODE, CLIP):
             like(params, b2),
             like(params, 1.0 - b2),
         )
-        s0 = state[0]
-        s1 = state[state.shape[0] - 1]
-        # The coefficients, then the intercepts.
-        pc, gc, pi, gi = params[:n_coefs], grads[:n_coefs], params[n_coefs:], grads[n_coefs:]
-        s0c, s0i = s0[:n_coefs], s0[n_coefs:]
-        s1c, s1i = s1[:n_coefs], s1[n_coefs:]
+        # The coefficients, then the intercepts, of the buffer and the first
+        # and last rows of the state (views emitted in place: no slicing code).
+        n = params.shape[0]
+        n_i = n - n_coefs
+        last = (state.shape[0] - 1) * n
+        pc, gc = vector(params, 0, n_coefs), vector(grads, 0, n_coefs)
+        pi, gi = vector(params, n_coefs, n_i), vector(grads, n_coefs, n_i)
+        flat = state_buffer(state)
+        s0c, s0i = vector(flat, 0, n_coefs), vector(flat, n_coefs, n_i)
+        s1c, s1i = vector(flat, last, n_coefs), vector(flat, last + n_coefs, n_i)
         if CODE == SGD:
             c = (like(params, hyper[MOMENTUM]), lr_, hyper[NESTEROV] != 0.0)
             sq = _sgd(pc, gc, s0c, coefs, c)

@@ -87,6 +87,30 @@ def matrix(typingctx, buf, start, n, m):
     return sig, lambda context, builder, sig, args: _view(context, builder, sig, args, args[2:])
 
 
+@intrinsic
+def flat(typingctx, a):
+    """The C-contiguous 2-d array ``a`` as a vector (``a.reshape(-1)``, emitted in place)."""
+    if not (isinstance(a, types.Array) and a.ndim == 2 and a.layout == "C"):
+        return None
+    rtype = types.Array(a.dtype, 1, "C")
+
+    def codegen(context, builder, sig, args):
+        arr = make_array(a)(context, builder, value=args[0])
+        out = make_array(rtype)(context, builder)
+        populate_array(
+            out,
+            data=arr.data,
+            shape=[arr.nitems],
+            strides=[arr.itemsize],
+            itemsize=arr.itemsize,
+            meminfo=arr.meminfo,
+            parent=arr.parent,
+        )
+        return impl_ret_borrowed(context, builder, rtype, out._getvalue())
+
+    return rtype(a), codegen
+
+
 def _element(context, builder, array_type, array, index, index_type):
     """Emit ``array[index]`` (a non-negative index into a C-contiguous vector)."""
     array = make_array(array_type)(context, builder, value=array)
