@@ -124,7 +124,7 @@ from .plugs import (
     step_fn,
     sum_fn,
 )
-from .views import block, coef, elements, intercept, row_range
+from .views import block, coef, elements, intercept, row_range, vector
 
 
 @internal
@@ -179,13 +179,13 @@ def normalize(params, norm, i, sw, Z, P, training):
     u = Z.shape[1]
     n_norm = running.shape[0] // 2
     start = scale_offsets[i]
-    scale = params[start : start + u]
+    scale = vector(params, start, u)
     s = start - scale_offsets[0]  # this layer's units in the statistics
-    running_mean = running[s : s + u]
-    running_var = running[n_norm + s : n_norm + s + u]
+    running_mean = vector(running, s, u)
+    running_var = vector(running, n_norm + s, u)
     if training:
-        mean = batch_stats[s : s + u]
-        inv_std = batch_stats[n_norm + s : n_norm + s + u]
+        mean = vector(batch_stats, s, u)
+        inv_std = vector(batch_stats, n_norm + s, u)
         _batch_norm.normalize_train(
             Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, P
         )
@@ -205,8 +205,9 @@ def normalize_backward(params, grads, norm, i, sw, D, N, shift_grad):
     n_norm = running.shape[0] // 2
     start = scale_offsets[i]
     s = start - scale_offsets[0]
-    scale, inv_std = params[start : start + u], batch_stats[n_norm + s : n_norm + s + u]
-    _batch_norm.normalize_backward(D, N, sw, scale, inv_std, shift_grad, grads[start : start + u])
+    scale, inv_std = vector(params, start, u), vector(batch_stats, n_norm + s, u)
+    scale_grad = vector(grads, start, u)
+    _batch_norm.normalize_backward(D, N, sw, scale, inv_std, shift_grad, scale_grad)
 
 
 @internal_skeleton
@@ -300,7 +301,7 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
             rows[r] = start + r
         Xd = X if sparse else row_range(X, start, m)
         block_inp = (Xd, data, indices, indptr, sparse)
-        batch = (rows[:m], no_targets, none)
+        batch = (row_range(rows, 0, m), no_targets, none)
         A = run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
         copy_rows(A, out, start)
 
@@ -512,7 +513,7 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
         if weight == 0.0:
             continue  # a batch of zero-weight samples carries no gradient
         batch_inp = (row_range(Xb, 0, n), data, indices, indptr, sparse)
-        batch = (rows[:n], row_range(Yb, 0, n), row_range(swb, 0, n))
+        batch = (row_range(rows, 0, n), row_range(Yb, 0, n), row_range(swb, 0, n))
         value = run(params, grads, layout, batch_inp, batch, ws, spec, norm, drop, table)
         total += (value + pen) / weight * n
         t += 1
