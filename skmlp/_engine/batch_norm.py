@@ -13,7 +13,7 @@ prediction deterministic and independent of how rows are grouped.
 
 import numpy as np
 
-from .jit import kernel, like
+from .jit import internal, kernel, like
 
 #: Momentum of the running statistics: ``running = (1 - m) * running + m * batch``.
 MOMENTUM = 0.1
@@ -29,8 +29,8 @@ def _weight_sum(sw, zero):
     return total
 
 
-@kernel
-def normalize_train(Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, out):
+@internal
+def normalize_train_(Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, out):
     """Normalise ``Z`` in place with its weighted batch statistics; ``out = scale * N``.
 
     ``mean`` and ``inv_std`` receive the batch mean and ``1 / sqrt(var +
@@ -70,8 +70,8 @@ def normalize_train(Z, sw, scale, mean, inv_std, running_mean, running_var, mome
             out[r, j] = scale[j] * N
 
 
-@kernel
-def normalize_infer(Z, scale, running_mean, running_var, eps):
+@internal
+def normalize_infer_(Z, scale, running_mean, running_var, eps):
     """In place ``Z = scale * (Z - running_mean) / sqrt(running_var + eps)``."""
     n, m = Z.shape
     factor = np.empty(m, dtype=Z.dtype)
@@ -83,8 +83,8 @@ def normalize_infer(Z, scale, running_mean, running_var, eps):
             Z[r, j] = (Z[r, j] - running_mean[j]) * factor[j]
 
 
-@kernel
-def normalize_backward(D, N, sw, scale, inv_std, shift_grad, scale_grad):
+@internal
+def normalize_backward_(D, N, sw, scale, inv_std, shift_grad, scale_grad):
     """Back through the normalisation, in place: ``D`` from d/d(input of f) to d/dZ.
 
     ``D`` holds the gradient with respect to ``scale * N + intercept``;
@@ -108,3 +108,26 @@ def normalize_backward(D, N, sw, scale, inv_std, shift_grad, scale_grad):
             D[r, j] = inv_std[j] * (
                 g - share * (scale[j] * shift_grad[j] + N[r, j] * (scale[j] * scale_grad[j]))
             )
+
+
+# The same kernels called from Python (the tests, pruning). A fit calls the
+# ones above from the plugged kernels of :mod:`skmlp._engine.network`, with no
+# Python wrapper compiled for them.
+
+
+@kernel
+def normalize_train(Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, out):
+    """:func:`normalize_train_`, callable from Python."""
+    normalize_train_(Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, out)
+
+
+@kernel
+def normalize_infer(Z, scale, running_mean, running_var, eps):
+    """:func:`normalize_infer_`, callable from Python."""
+    normalize_infer_(Z, scale, running_mean, running_var, eps)
+
+
+@kernel
+def normalize_backward(D, N, sw, scale, inv_std, shift_grad, scale_grad):
+    """:func:`normalize_backward_`, callable from Python."""
+    normalize_backward_(D, N, sw, scale, inv_std, shift_grad, scale_grad)

@@ -20,7 +20,7 @@ expected activation is unchanged and prediction needs no rescaling.
 
 import numpy as np
 
-from .jit import kernel, like
+from .jit import internal, kernel, like
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -79,8 +79,8 @@ def row_keys(X, X_bits, data, data_bits, indices, indptr, sparse, Y, Y_bits, key
         keys[r] = h
 
 
-@kernel
-def apply_dropout(A, M, threshold, scale, rng, keys, rows, layer):
+@internal
+def apply_dropout_(A, M, threshold, scale, rng, keys, rows, layer):
     """Draw the mask ``M`` (0 or ``scale``) of hidden layer ``layer``; ``A *= M``.
 
     Row ``r`` of ``A`` is sample ``rows[r]``, whose mask is determined by its
@@ -98,3 +98,9 @@ def apply_dropout(A, M, threshold, scale, rng, keys, rows, layer):
             mask = keep if draw >= threshold else zero
             M[i, j] = mask
             A[i, j] *= mask
+
+
+@kernel
+def apply_dropout(A, M, threshold, scale, rng, keys, rows, layer):
+    """:func:`apply_dropout_` (the plugged kernel, which has no Python wrapper), from Python."""
+    apply_dropout_(A, M, threshold, scale, rng, keys, rows, layer)

@@ -186,11 +186,11 @@ def normalize(params, norm, i, sw, Z, P, training):
     if training:
         mean = vector(batch_stats, s, u)
         inv_std = vector(batch_stats, n_norm + s, u)
-        _batch_norm.normalize_train(
+        _batch_norm.normalize_train_(
             Z, sw, scale, mean, inv_std, running_mean, running_var, momentum, eps, P
         )
     else:
-        _batch_norm.normalize_infer(P, scale, running_mean, running_var, eps)
+        _batch_norm.normalize_infer_(P, scale, running_mean, running_var, eps)
 
 
 @internal
@@ -207,7 +207,7 @@ def normalize_backward(params, grads, norm, i, sw, D, N, shift_grad):
     s = start - scale_offsets[0]
     scale, inv_std = vector(params, start, u), vector(batch_stats, n_norm + s, u)
     scale_grad = vector(grads, start, u)
-    _batch_norm.normalize_backward(D, N, sw, scale, inv_std, shift_grad, scale_grad)
+    _batch_norm.normalize_backward_(D, N, sw, scale, inv_std, shift_grad, scale_grad)
 
 
 @internal_skeleton
@@ -602,7 +602,7 @@ def table(dtype, spec, sparse=False, norm=None, drop=None, solver=None, training
         if training:
             kernels[NORM_BACKWARD] = normalize_backward
     if dropout and training:
-        kernels[DROPOUT] = _dropout.apply_dropout
+        kernels[DROPOUT] = _dropout.apply_dropout_
     if sparse:
         kernels[SPARSE_DOT] = sparse_dot
         if training:
