@@ -71,6 +71,7 @@ from .plugs import (
     address,
     c_input,
     c_output,
+    copy_back,
     derivative_fn,
 )
 from .vecmath import exp, expm1_neg, log1p_unit, normal_tail
@@ -490,8 +491,7 @@ def bias_activate(code, Z, b):
     Z_ = c_output(Z)
     fn = address(KERNELS[code][0], ACTIVATE, Z.dtype)
     _activate_caller(fn, code, Z_, c_input(b, Z.dtype))
-    if Z_ is not Z:
-        Z[...] = Z_
+    copy_back((Z,), (Z_,))
 
 
 def bias_activate_slope(code, P, b, A):
@@ -505,10 +505,7 @@ def bias_activate_slope(code, P, b, A):
     P_, A_ = c_output(P), c_output(A)
     fn = address(KERNELS[code][1], ACTIVATE_SLOPE, P.dtype)
     _activate_slope_caller(fn, code, P_, c_input(b, P.dtype), A_)
-    if P_ is not P:
-        P[...] = P_
-    if A_ is not A:
-        A[...] = A_
+    copy_back((P, A), (P_, A_))
 
 
 def multiply_derivative(code, A, D, a_scale):
@@ -520,5 +517,4 @@ def multiply_derivative(code, A, D, a_scale):
     D_ = c_output(D)
     fn = address(KERNELS[code][2], DERIVATIVE, D.dtype)
     _derivative_caller(fn, code, c_input(A, D.dtype), D_, float(a_scale))
-    if D_ is not D:
-        D[...] = D_
+    copy_back((D,), (D_,))

@@ -19,7 +19,7 @@ for one output the two are the same.
 import numpy as np
 
 from .jit import internal, kernel, like
-from .plugs import LOSS, address, c_input, c_output, loss_fn
+from .plugs import LOSS, address, c_input, c_output, copy_back, loss_fn
 
 SQUARED_ERROR = 0
 POISSON = 1
@@ -134,6 +134,5 @@ def loss_and_delta(code, P, Y, sw, param, D):
     value = _loss_caller(
         fn, c_input(P, dtype), c_input(Y, dtype), c_input(sw, dtype), float(param), D_
     )
-    if D_ is not D:
-        D[...] = D_
+    copy_back((D,), (D_,))
     return value

@@ -279,13 +279,7 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
     of rows (:func:`predict` sizes them).
     """
     isz = table[ITEMSIZE]
-    params, inp, norm, drop = (
-        elements(params, isz),
-        elements(inp, isz),
-        elements(norm, isz),
-        elements(drop, isz),
-    )
-    acts, out = elements(acts, isz), elements(out, isz)
+    params, inp, norm, drop, acts, out = elements((params, inp, norm, drop, acts, out), isz)
     X, data, indices, indptr, sparse = inp
     n = out.shape[0]
     block = rows.shape[0]
@@ -408,13 +402,8 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
 def _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     """:func:`backprop_` called from Python (tests of the raw gradient)."""
     isz = table[ITEMSIZE]
-    params, grads, inp, batch = (
-        elements(params, isz),
-        elements(grads, isz),
-        elements(inp, isz),
-        elements(batch, isz),
-    )
-    ws, norm, drop = elements(ws, isz), elements(norm, isz), elements(drop, isz)
+    packs = elements((params, grads, inp, batch, ws, norm, drop), isz)
+    params, grads, inp, batch, ws, norm, drop = packs
     return backprop_fn(table[BACKPROP], params)(
         params, grads, layout, inp, batch, ws, spec, norm, drop, table
     )
@@ -431,13 +420,8 @@ def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l
     evaluates the whole training set at once.
     """
     isz = table[ITEMSIZE]
-    params, grads, inp, batch = (
-        elements(params, isz),
-        elements(grads, isz),
-        elements(inp, isz),
-        elements(batch, isz),
-    )
-    ws, norm, drop = elements(ws, isz), elements(norm, isz), elements(drop, isz)
+    packs = elements((params, grads, inp, batch, ws, norm, drop), isz)
+    params, grads, inp, batch, ws, norm, drop = packs
     sw_sum = sum_fn(table[SUM], params)(batch[2])
     value = backprop_fn(table[BACKPROP], params)(
         params, grads, layout, inp, batch, ws, spec, norm, drop, table
@@ -481,14 +465,8 @@ def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, 
     Returns ``(sum of batch loss * batch length, new optimizer step count)``.
     """
     isz = table[ITEMSIZE]
-    params, grads, opt, inp = (
-        elements(params, isz),
-        elements(grads, isz),
-        elements(opt, isz),
-        elements(inp, isz),
-    )
-    train, buffers, ws = elements(train, isz), elements(buffers, isz), elements(ws, isz)
-    norm, drop = elements(norm, isz), elements(drop, isz)
+    packs = elements((params, grads, opt, inp, train, buffers, ws, norm, drop), isz)
+    params, grads, opt, inp, train, buffers, ws, norm, drop = packs
     solver, state, t, hyper, alpha = opt
     n_coefs = layout[3]
     X, data, indices, indptr, sparse = inp

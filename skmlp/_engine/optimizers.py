@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .jit import internal, kernel, like
-from .plugs import STEP, address, c_input, c_output, step_fn
+from .plugs import STEP, address, c_input, c_output, copy_back, step_fn
 from .views import flat as state_buffer
 from .views import vector
 
@@ -286,9 +286,7 @@ def optimizer_step(code, params, grads, state, t, hyper, n_coefs, alpha, sw_sum)
     fn = address(update_kernel(code, hyper), STEP, dtype)
     hyper = c_input(hyper, np.float64)
     pen = _step_caller(fn, params_, grads_, state_, t, hyper, n_coefs, float(alpha), float(sw_sum))
-    for a, a_ in ((params, params_), (grads, grads_), (state, state_)):
-        if a_ is not a:
-            a[...] = a_
+    copy_back((params, grads, state), (params_, grads_, state_))
     return pen, t
 
 

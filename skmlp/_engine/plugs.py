@@ -209,6 +209,13 @@ def c_output(a):
     return a if a.flags.c_contiguous and a.flags.writeable else np.array(a, order="C")
 
 
+def copy_back(outputs, computed):
+    """Copy each copy :func:`c_output` made (in ``computed``) into its original in ``outputs``."""
+    for a, a_ in zip(outputs, computed):
+        if a_ is not a:
+            a[...] = a_
+
+
 def make_table(dtype, kernels):
     """The plug table: ``kernels`` maps slots to kernels; the other slots hold 0.
 

@@ -139,25 +139,37 @@ def block(typingctx, ws, offsets, units, k, n):
     return sig, codegen
 
 
+def _layer(context, builder, sig, args, offsets):
+    """Emit ``(start, units[i], units[i + 1])`` of layer ``args[2]``, its start in
+    ``params`` read from member ``offsets`` of the layout pack ``args[1]``."""
+    layout_type = sig.args[1]
+    units_type = layout_type.types[0]
+    i = context.cast(builder, args[2], sig.args[2], types.intp)
+    i1 = builder.add(i, context.get_constant(types.intp, 1))
+    units = builder.extract_value(args[1], 0)
+    where = builder.extract_value(args[1], offsets)
+    start = _element(context, builder, layout_type.types[offsets], where, i, types.intp)
+    n = _element(context, builder, units_type, units, i, types.intp)
+    m = _element(context, builder, units_type, units, i1, types.intp)
+    return start, n, m
+
+
+def _is_layout(layout):
+    return isinstance(layout, types.BaseTuple) and all(map(_is_index, layout.types[:3]))
+
+
 @intrinsic
 def coef(typingctx, params, layout, i):
     """Layer ``i``'s weight matrix in ``params`` (``layout``: see :mod:`skmlp._engine.network`)."""
-    if not (_is_buffer(params) and isinstance(layout, types.BaseTuple)):
+    if not (_is_buffer(params) and _is_layout(layout)):
         return None
-    units = layout.types[0]
     sig = types.Array(params.dtype, 2, "C")(params, layout, i)
+    index = layout.types[0].dtype
 
     def codegen(context, builder, sig, args):
-        params_, layout_, i_ = args
-        units_ = builder.extract_value(layout_, 0)
-        offsets_ = builder.extract_value(layout_, 1)
-        i_ = context.cast(builder, i_, sig.args[2], types.intp)
-        i1 = builder.add(i_, context.get_constant(types.intp, 1))
-        start = _element(context, builder, layout.types[1], offsets_, i_, types.intp)
-        n = _element(context, builder, units, units_, i_, types.intp)
-        m = _element(context, builder, units, units_, i1, types.intp)
-        inner = sig.return_type(params, units.dtype, units.dtype, units.dtype)
-        return _view(context, builder, inner, (params_, start, n, m), (n, m))
+        start, n, m = _layer(context, builder, sig, args, 1)
+        inner = sig.return_type(params, index, index, index)
+        return _view(context, builder, inner, (args[0], start, n, m), (n, m))
 
     return sig, codegen
 
@@ -165,21 +177,15 @@ def coef(typingctx, params, layout, i):
 @intrinsic
 def intercept(typingctx, params, layout, i):
     """The intercept vector of layer ``i`` in ``params`` (``layout`` as for :func:`coef`)."""
-    if not (_is_buffer(params) and isinstance(layout, types.BaseTuple)):
+    if not (_is_buffer(params) and _is_layout(layout)):
         return None
-    units = layout.types[0]
     sig = types.Array(params.dtype, 1, "C")(params, layout, i)
+    index = layout.types[0].dtype
 
     def codegen(context, builder, sig, args):
-        params_, layout_, i_ = args
-        units_ = builder.extract_value(layout_, 0)
-        offsets_ = builder.extract_value(layout_, 2)
-        i_ = context.cast(builder, i_, sig.args[2], types.intp)
-        i1 = builder.add(i_, context.get_constant(types.intp, 1))
-        start = _element(context, builder, layout.types[2], offsets_, i_, types.intp)
-        m = _element(context, builder, units, units_, i1, types.intp)
-        inner = sig.return_type(params, units.dtype, units.dtype)
-        return _view(context, builder, inner, (params_, start, m), (m,))
+        start, _, m = _layer(context, builder, sig, args, 2)
+        inner = sig.return_type(params, index, index)
+        return _view(context, builder, inner, (args[0], start, m), (m,))
 
     return sig, codegen
 
@@ -208,12 +214,26 @@ def _elements(context, builder, ty, value, itemsize):
     return out._getvalue()
 
 
+def _opaque_members(context, builder, ty, value, itemsize):
+    """Emit ``value`` with every byte array in it (at any depth of tuples) made opaque."""
+    if _is_opaque(ty):
+        return _elements(context, builder, ty, value, itemsize)
+    if isinstance(ty, types.BaseTuple):
+        members = cgutils.unpack_tuple(builder, value, len(ty))
+        members = [
+            _opaque_members(context, builder, t, v, itemsize) for t, v in zip(ty.types, members)
+        ]
+        return context.make_tuple(builder, ty, members)
+    return value
+
+
 @intrinsic
 def elements(typingctx, x, itemsize):
     """The byte array ``x`` as an opaque array of ``itemsize``-byte elements.
 
     ``x`` is a ``uint8`` C array (a float array's ``.view(np.uint8)``) or a
-    tuple, whose ``uint8`` arrays are converted and other members kept.
+    tuple, whose ``uint8`` arrays, in nested tuples too, are converted and
+    its other members kept: a skeleton converts all its arguments in one call.
     """
     if not isinstance(itemsize, types.Integer):
         return None
@@ -223,15 +243,7 @@ def elements(typingctx, x, itemsize):
 
     def codegen(context, builder, sig, args):
         size = context.cast(builder, args[1], sig.args[1], types.intp)
-        if isinstance(x, types.BaseTuple):
-            members = cgutils.unpack_tuple(builder, args[0], len(x))
-            members = [
-                _elements(context, builder, ty, v, size) if _is_opaque(ty) else v
-                for ty, v in zip(x.types, members)
-            ]
-            value = context.make_tuple(builder, x, members)
-        else:
-            value = _elements(context, builder, x, args[0], size)
+        value = _opaque_members(context, builder, x, args[0], size)
         return impl_ret_borrowed(context, builder, x, value)
 
     return sig, codegen
