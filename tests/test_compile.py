@@ -189,3 +189,43 @@ def test_the_skeletons_are_compiled_once_for_both_dtypes():
         assert str(skeleton.signatures[0][0]) == "array(uint8, 1d, C)"
     dots = {str(sig[0].dtype) for sig in network.dot.signatures}
     assert {"float32", "float64"} <= dots
+
+
+def test_fits_and_predictions_free_every_compiled_allocation():
+    # The skeletons are compiled without reference counting (skmlp/_engine/jit.py):
+    # they allocate nothing, and the kernels they call must balance their own
+    # allocations. Numba's runtime counts them: a fit and a prediction of
+    # every kind of layer leave as many allocations as they found.
+    import gc
+
+    import numpy as np
+    import scipy.sparse as sp
+    from numba.core.runtime import _nrt_python, rtsys
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 5))
+    y = np.arange(60) % 3
+    configs = [
+        (X, dict()),
+        (X.astype(np.float32), dict(activation="gelu", batch_norm=True, dropout=0.2)),
+        (sp.csr_matrix(X), dict(solver="lbfgs")),
+    ]
+
+    def run():
+        for data, params in configs:
+            model = skmlp.MLPClassifier((6, 4), max_iter=3, random_state=0, **params)
+            model.fit(data, y).predict_proba(data)
+            if params.get("solver") != "lbfgs":
+                model.partial_fit(data, y)
+        gc.collect()
+
+    run()  # compile (or load) everything first
+    _nrt_python.memsys_enable_stats()
+    try:
+        before = rtsys.get_allocation_stats()
+        run()
+        after = rtsys.get_allocation_stats()
+    finally:
+        _nrt_python.memsys_disable_stats()
+    assert after.alloc - before.alloc == after.free - before.free
+    assert after.mi_alloc - before.mi_alloc == after.mi_free - before.mi_free

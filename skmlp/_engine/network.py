@@ -212,7 +212,7 @@ def normalize_backward(params, grads, norm, i, sw, D, N, shift_grad):
 
 @internal_skeleton
 def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, table):
-    """Fill the activation blocks of the batch's samples up to layer ``depth``; return it.
+    """Fill the activation blocks of the batch's samples up to layer ``depth``.
 
     ``depth`` counts the weight layers applied: ``len(units) - 1`` gives the
     output block, one less the last hidden layer's (what ``transform``
@@ -232,7 +232,6 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
     have_pres = pres.shape[0] > 0
     batch_norm = norm[0].shape[0] > 0
     product = dot_fn(table[DOT], params)
-    A = block(acts, act_offsets, units, depth if depth > 0 else 1, n)
     for i in range(depth):
         W = coef(params, layout, i)
         b = intercept(params, layout, i)
@@ -264,7 +263,6 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
             dropout_fn(table[DROPOUT], params)(
                 A, M, thresholds[i], drop[1][i], drop[4], drop[3], rows, i
             )
-    return A
 
 
 @skeleton
@@ -282,22 +280,22 @@ def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offs
     params, inp, norm, drop, acts, out = elements((params, inp, norm, drop, acts, out), isz)
     X, data, indices, indptr, sparse = inp
     n = out.shape[0]
-    block = rows.shape[0]
+    size = rows.shape[0]
     none = row_range(acts, 0, 0)  # no backward pass: z is not kept
     ws = (acts, none, none, act_offsets)
     no_targets = row_range(out, 0, 0)
     training = n < 0  # False; a literal would make a signature of its own
     run = forward_fn(table[FORWARD], params)
     copy_rows = copy_rows_fn(table[COPY_ROWS], params)
-    for start in range(0, n, block):
-        m = block if n - start > block else n - start
+    for start in range(0, n, size):
+        m = size if n - start > size else n - start
         for r in range(m):
             rows[r] = start + r
         Xd = X if sparse else row_range(X, start, m)
         block_inp = (Xd, data, indices, indptr, sparse)
         batch = (row_range(rows, 0, m), no_targets, none)
-        A = run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
-        copy_rows(A, out, start)
+        run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
+        copy_rows(block(acts, act_offsets, layout[0], depth, m), out, start)
 
 
 @internal
@@ -357,9 +355,10 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     column_sums = column_sums_fn(table[COLUMN_SUMS], params)
     multiply = multiply_fn(table[MULTIPLY], params)
     training = n >= 0  # True; a literal would make a signature of its own
-    P = forward_fn(table[FORWARD], params)(
+    forward_fn(table[FORWARD], params)(
         params, layout, inp, batch, ws, spec, norm, drop, training, n_weights, table
     )
+    P = block(acts, act_offsets, units, n_weights, n)
     D = block(deltas, act_offsets, units, n_weights, n)
     value = loss_fn(table[LOSS], params)(P, Y, sw, loss_param, D)
     for i in range(n_weights - 1, -1, -1):

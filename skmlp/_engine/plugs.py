@@ -113,7 +113,7 @@ def signature(slot, dtype):
         DROPOUT: types.void(M, M, u64, f64, U, U, Ix, i64),
         SPARSE_DOT: types.void(V, Ix, Ix, Ix, M, M),
         SPARSE_TDOT: types.void(V, Ix, Ix, Ix, M, M),
-        FORWARD: M(V, layout, inp, batch, ws, spec, norm, drop, B, i64, Ix),
+        FORWARD: types.void(V, layout, inp, batch, ws, spec, norm, drop, B, i64, Ix),
         BACKPROP: f64(V, V, layout, inp, batch, ws, spec, norm, drop, Ix),
         DOT: types.void(M, M, M, i64),
         GATHER: types.Tuple((f64, i64))(M, M, V, Ix, i64, i64, B, M, M, V, Ix),
