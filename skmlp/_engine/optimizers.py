@@ -232,19 +232,23 @@ def _kernel(CODE, CLIP):
         flat = state_buffer(state)
         s0c, s0i = vector(flat, 0, n_coefs), vector(flat, n_coefs, n_i)
         s1c, s1i = vector(flat, last, n_coefs), vector(flat, last + n_coefs, n_i)
+        # Powers with a float exponent, as Python computes scikit-learn's
+        # ``beta_2**t`` (one libm ``pow``): an integer exponent would compile
+        # Numba's repeated squaring for it, a function of its own.
+        tf = float(t)
         if CODE == SGD:
             c = (like(params, hyper[MOMENTUM]), lr_, hyper[NESTEROV] != 0.0)
             sq = _sgd(pc, gc, s0c, coefs, c)
             _sgd(pi, gi, s0i, intercepts, c)
         elif CODE == ADAM or CODE == ADAMW:
-            lr_t = like(params, lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
+            lr_t = like(params, lr * np.sqrt(1.0 - b2**tf) / (1.0 - b1**tf))
             c = (b1_, c1, b2_, c2, lr_t, eps)
             sq = _adam(pc, gc, s0c, s1c, coefs, c)
             _adam(pi, gi, s0i, s1i, intercepts, c)
         elif CODE == NADAM:
-            cm = like(params, b1 / (1.0 - b1 ** (t + 1)))
-            cg = like(params, (1.0 - b1) / (1.0 - b1**t))
-            cv = like(params, 1.0 / (1.0 - b2**t))
+            cm = like(params, b1 / (1.0 - b1 ** (tf + 1.0)))
+            cg = like(params, (1.0 - b1) / (1.0 - b1**tf))
+            cv = like(params, 1.0 / (1.0 - b2**tf))
             c = (b1_, c1, b2_, c2, lr_, eps, cm, cg, cv)
             sq = _nadam(pc, gc, s0c, s1c, coefs, c)
             _nadam(pi, gi, s0i, s1i, intercepts, c)
