@@ -350,7 +350,7 @@ def _kernels(CODE):
                 zmax = Z[i, 0] + b[0]
                 for j in range(m):
                     Z[i, j] += b[j]
-                    zmax = max(zmax, Z[i, j])
+                    zmax = Z[i, j] if Z[i, j] > zmax else zmax  # max(zmax, Z[i, j])
                 if np.isinf(zmax):
                     _softmax_limit(Z[i], zmax)
                     continue

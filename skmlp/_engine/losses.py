@@ -99,7 +99,10 @@ def _kernel(CODE):
                         if y > 0:
                             row += y * (np.log(y) - np.log(p))
                     else:
-                        q = min(max(p, param), 1.0 - param)
+                        # min(max(p, param), 1 - param), written as the selects
+                        # Python's min and max are (those compile functions of their own).
+                        q = param if param > p else p
+                        q = 1.0 - param if 1.0 - param < q else q
                         if CODE == LOG_LOSS:
                             if y != 0:
                                 row -= y * np.log(q)
