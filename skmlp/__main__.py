@@ -32,7 +32,7 @@ def _precompile():
         print(f"{step:34s} {seconds:6.2f} s")
     # Numba picks the directory: next to the package, or the user's cache
     # directory when the package is read-only, or NUMBA_CACHE_DIR.
-    where = getattr(getattr(_engine._run_epoch, "_cache", None), "_cache_path", None)
+    where = getattr(getattr(_engine._run, "_cache", None), "_cache_path", None)
     print(
         "Kernels of the common configurations (see help(skmlp.precompile)) compiled "
         f"for float64 and float32, cached in {where}."

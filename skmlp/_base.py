@@ -545,8 +545,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
         stochastic = self.solver in _STOCHASTIC_SOLVERS
         # The skeletons serve both dtypes; ``dot`` is compiled per dtype.
-        epoch = _engine._run_epoch if stochastic else _engine._loss_grad
-        announce(dtype, epoch, _engine._predict, _engine.dot)
+        announce(dtype, _engine._run, _engine.dot)
         with fit_tasks(self, incremental, *given) as tasks:
             try:
                 if stochastic:
@@ -825,7 +824,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if dtype is not None and np.dtype(dtype) != params.dtype:
             params = params.astype(dtype)
             running = running.astype(dtype)
-        announce(params.dtype, _engine._predict, _engine.dot)
+        announce(params.dtype, _engine._run, _engine.dot)
         layout = self._layout
         if depth is None:
             depth = len(layout.units) - 1

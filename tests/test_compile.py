@@ -28,7 +28,7 @@ assert skmlp.__file__.startswith(sys.argv[1]), skmlp.__file__
 X = np.random.RandomState(0).standard_normal((40, 5)).astype(sys.argv[2])
 y = np.arange(40) % 3
 skmlp.MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y).predict(X)
-for kernel in (_engine._run_epoch, _engine._predict, _engine.dot):
+for kernel in (_engine._run, _engine.dot):
     stats = kernel.stats
     print(kernel.py_func.__name__, sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
 """
@@ -101,7 +101,7 @@ def test_precompile_fills_the_user_cache_of_a_read_only_install(read_only_instal
     assert NOTICE not in result.stderr  # precompile says what it does itself
     # Every skeleton among them: Numba silently declines to cache a function
     # it deems uncachable (a warning, and every later process compiles it).
-    for name in ("_run_epoch", "_predict", "forward", "backprop_"):
+    for name in ("_run", "forward", "backprop_"):
         assert list(cache.rglob(f"network.{name}-*.nbi")), f"{name} was not cached"
     assert not list(site.rglob("*.nb[ic]")), "a kernel was cached inside the read-only package"
 
@@ -122,7 +122,7 @@ def test_a_cold_fit_says_once_that_it_compiles_then_the_next_process_loads(read_
     assert "float32" in first.stderr
     stats = _kernel_stats(first.stdout)
     # The skeletons serve both dtypes: loaded; the float32 kernels are compiled.
-    assert stats["_run_epoch"] == stats["_predict"] == (1, 0)
+    assert stats["_run"] == (1, 0)
     assert stats["dot"] == (0, 1)
     second = run(FIT, "float32")
     assert NOTICE not in second.stderr
@@ -184,9 +184,9 @@ def test_the_skeletons_are_compiled_once_for_both_dtypes():
     y = np.arange(30) % 2
     for dtype in (np.float64, np.float32):
         skmlp.MLPClassifier((5,), max_iter=2, random_state=0).fit(X.astype(dtype), y).predict(X)
-    for skeleton in (network._run_epoch, network._predict):
+    for skeleton in (network._run,):
         assert len(skeleton.signatures) == 1, skeleton.signatures
-        assert str(skeleton.signatures[0][0]) == "array(uint8, 1d, C)"
+        assert str(skeleton.signatures[0][2]) == "array(uint8, 1d, C)"
     dots = {str(sig[0].dtype) for sig in network.dot.signatures}
     assert {"float32", "float64"} <= dots
 

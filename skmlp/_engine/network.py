@@ -265,39 +265,6 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
             )
 
 
-@skeleton
-def _predict(params, layout, inp, spec, norm, drop, depth, table, acts, act_offsets, rows, out):
-    """Activations of layer ``depth`` for every row of ``inp`` into ``out`` (running
-    statistics, no dropout).
-
-    ``depth = len(units) - 1`` gives the outputs, one less the last hidden
-    layer's activations (see :func:`forward`). Rows go through in blocks of
-    ``rows.shape[0]``, whose activations fill the workspace ``acts`` (each
-    layer's block at ``act_offsets``), so memory stays bounded for any number
-    of rows (:func:`predict` sizes them).
-    """
-    isz = table[ITEMSIZE]
-    params, inp, norm, drop, acts, out = elements((params, inp, norm, drop, acts, out), isz)
-    X, data, indices, indptr, sparse = inp
-    n = out.shape[0]
-    size = rows.shape[0]
-    none = row_range(acts, 0, 0)  # no backward pass: z is not kept
-    ws = (acts, none, none, act_offsets)
-    no_targets = row_range(out, 0, 0)
-    training = n < 0  # False; a literal would make a signature of its own
-    run = forward_fn(table[FORWARD], params)
-    copy_rows = copy_rows_fn(table[COPY_ROWS], params)
-    for start in range(0, n, size):
-        m = size if n - start > size else n - start
-        for r in range(m):
-            rows[r] = start + r
-        Xd = X if sparse else row_range(X, start, m)
-        block_inp = (Xd, data, indices, indptr, sparse)
-        batch = (row_range(rows, 0, m), no_targets, none)
-        run(params, layout, block_inp, batch, ws, spec, norm, drop, training, depth, table)
-        copy_rows(block(acts, act_offsets, layout[0], depth, m), out, start)
-
-
 @internal
 def _copy_rows(A, out, start):
     """``out[start:start + len(A)] = A``, as loops (see :func:`_multiply`)."""
@@ -397,39 +364,6 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
     return value
 
 
-@skeleton
-def _backprop(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
-    """:func:`backprop_` called from Python (tests of the raw gradient)."""
-    isz = table[ITEMSIZE]
-    packs = elements((params, grads, inp, batch, ws, norm, drop), isz)
-    params, grads, inp, batch, ws, norm, drop = packs
-    return backprop_fn(table[BACKPROP], params)(
-        params, grads, layout, inp, batch, ws, spec, norm, drop, table
-    )
-
-
-@skeleton
-def _loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio, table):
-    """Loss of the batch at ``params`` and its gradient, written into ``grads``.
-
-    The loss is the weighted mean data loss plus the penalty (``alpha / 2 *
-    ||W||^2`` with ``l1_ratio=0``, as in scikit-learn; elastic net otherwise),
-    both divided by the weight sum.  The gradient is finished and the penalty
-    computed exactly as the optimizer step does.  Used by L-BFGS, which
-    evaluates the whole training set at once.
-    """
-    isz = table[ITEMSIZE]
-    packs = elements((params, grads, inp, batch, ws, norm, drop), isz)
-    params, grads, inp, batch, ws, norm, drop = packs
-    sw_sum = sum_fn(table[SUM], params)(batch[2])
-    value = backprop_fn(table[BACKPROP], params)(
-        params, grads, layout, inp, batch, ws, spec, norm, drop, table
-    )
-    finish_fn(table[FINISH], params)(params, grads, layout[3], alpha, l1_ratio, sw_sum)
-    pen = penalty_fn(table[PENALTY], params)(params, layout[3], alpha, l1_ratio)
-    return (value + pen) / sw_sum
-
-
 @internal
 def _sum(v):
     total = 0.0
@@ -450,29 +384,90 @@ def _finish_gradient(params, grads, n_coefs, alpha, l1_ratio, sw_sum):
         grads[k] /= sw_
 
 
-@skeleton
-def _run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop, table):
-    """One pass over the samples in ``order``: forward, backward and update per batch.
+#: What a call of :func:`_run` does (its ``mode``).
+EPOCH, PREDICT, LOSS_GRAD, BACKPROP_ONLY = range(4)
 
-    ``train = (Y, sw, order)`` are the targets and weights of every sample and
-    the order of this epoch; ``buffers = (Xb, Yb, swb, rows, nonfinite)``:
-    the first four receive each batch (``Xb`` is empty for CSR input, which
-    is read through ``rows``), and ``nonfinite[0]`` is set to the number of
-    NaN or infinite values of dense X and of Y met while gathering the
-    batches (``partial_fit``'s fast path leaves that test to this pass over
-    the data, which reads every value anyway).
-    Returns ``(sum of batch loss * batch length, new optimizer step count)``.
+
+@skeleton
+def _run(mode, depth, params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop, table):
+    """The one skeleton Python calls: a training epoch, a prediction, or L-BFGS's loss and gradient.
+
+    One entry rather than one per task: Numba compiles a wrapper that
+    converts Python's arguments for each function Python calls, and for
+    these packs of arrays that wrapper cost about as much as a task's body.
+    Every call passes every pack (those a task does not use are empty
+    arrays: :func:`_unused`); returns ``(value, count)``.
+
+    - ``EPOCH``: one pass over the samples in ``order``: forward, backward
+      and update per batch. ``train = (Y, sw, order)`` are the targets and
+      weights of every sample and the order of this epoch; ``buffers = (Xb,
+      Yb, swb, rows, nonfinite)``: the first four receive each batch (``Xb``
+      is empty for CSR input, which is read through ``rows``), and
+      ``nonfinite[0]`` is set to the number of NaN or infinite values of
+      dense X and of Y met while gathering the batches (``partial_fit``'s
+      fast path leaves that test to this pass over the data, which reads
+      every value anyway). Returns ``(sum of batch loss * batch length, new
+      optimizer step count)``.
+    - ``PREDICT``: the activations of layer ``depth`` (``len(units) - 1``
+      gives the outputs, one less the last hidden layer's activations: see
+      :func:`forward`) for every row of ``inp`` into ``buffers``' ``Yb``,
+      with the running statistics and no dropout. Rows go through in blocks
+      of ``rows.shape[0]`` (``buffers``' ``rows``), whose activations fill
+      ``ws``' ``acts`` (each layer's block at ``act_offsets``), so memory
+      stays bounded for any number of rows (:func:`predict` sizes them).
+    - ``LOSS_GRAD``: the loss of the batch ``(order, Y, sw)`` of ``train``
+      at ``params`` and its gradient, written into ``grads``. The loss is the
+      weighted mean data loss plus the penalty (``alpha / 2 * ||W||^2`` with
+      ``l1_ratio=0``, as in scikit-learn; elastic net otherwise; ``alpha`` and
+      ``l1_ratio`` from ``opt``), both divided by the weight sum. The gradient
+      is finished and the penalty computed exactly as the optimizer step does.
+      Used by L-BFGS, which evaluates the whole training set at once.
+    - ``BACKPROP_ONLY``: :func:`backprop_` on that batch (the raw gradient,
+      for the tests).
     """
     isz = table[ITEMSIZE]
-    packs = elements((params, grads, opt, inp, train, buffers, ws, norm, drop), isz)
-    params, grads, opt, inp, train, buffers, ws, norm, drop = packs
+    params, grads, opt, inp, train, buffers, ws, norm, drop = elements(
+        (params, grads, opt, inp, train, buffers, ws, norm, drop), isz
+    )
     solver, state, t, hyper, alpha = opt
-    n_coefs = layout[3]
     X, data, indices, indptr, sparse = inp
     Y, sw, order = train
     Xb, Yb, swb, rows, nonfinite = buffers
-    step = step_fn(table[STEP], params)
+    if mode == PREDICT:
+        acts, act_offsets = ws[0], ws[3]
+        n = Yb.shape[0]
+        size = rows.shape[0]
+        none = row_range(acts, 0, 0)  # no backward pass: z is not kept
+        predict_ws = (acts, none, none, act_offsets)
+        no_targets = row_range(Yb, 0, 0)
+        training = n < 0  # False; a literal would make a signature of its own
+        run_forward = forward_fn(table[FORWARD], params)
+        copy_rows = copy_rows_fn(table[COPY_ROWS], params)
+        for start in range(0, n, size):
+            m = size if n - start > size else n - start
+            for r in range(m):
+                rows[r] = start + r
+            Xd = X if sparse else row_range(X, start, m)
+            block_inp = (Xd, data, indices, indptr, sparse)
+            batch = (row_range(rows, 0, m), no_targets, none)
+            run_forward(
+                params, layout, block_inp, batch, predict_ws, spec, norm, drop, training, depth, table
+            )
+            copy_rows(block(acts, act_offsets, layout[0], depth, m), Yb, start)
+        return 0.0, t
     run = backprop_fn(table[BACKPROP], params)
+    if mode != EPOCH:
+        batch = (order, Y, sw)
+        if mode == BACKPROP_ONLY:
+            return run(params, grads, layout, inp, batch, ws, spec, norm, drop, table), t
+        l1_ratio = hyper[L1_RATIO]
+        sw_sum = sum_fn(table[SUM], params)(sw)
+        value = run(params, grads, layout, inp, batch, ws, spec, norm, drop, table)
+        finish_fn(table[FINISH], params)(params, grads, layout[3], alpha, l1_ratio, sw_sum)
+        pen = penalty_fn(table[PENALTY], params)(params, layout[3], alpha, l1_ratio)
+        return (value + pen) / sw_sum, t
+    n_coefs = layout[3]
+    step = step_fn(table[STEP], params)
     bad = 0
     batch_size = rows.shape[0]
     n_samples = order.shape[0]
@@ -617,8 +612,27 @@ def _check_workspace(spec, ws):
                 raise ValueError("this hidden activation needs a pre-activation workspace")
 
 
+_UNUSED = {}
+
+
+def _unused(dtype):
+    """Empty packs for what a call of :func:`_run` does not use, as it takes them.
+
+    ``(grads, opt, train, buffers)``, the model's arrays already bytes; made
+    once per dtype.
+    """
+    found = _UNUSED.get(dtype)
+    if found is None:
+        matrix, vector = _bytes(np.empty((0, 0), dtype)), _bytes(np.empty(0, dtype))
+        ints = np.empty(0, dtype=np.int64)
+        opt = (0, matrix, 0, np.zeros(MAX_GRAD_NORM + 1), 0.0)
+        found = (vector, opt, (matrix, vector, ints), (matrix, matrix, vector, ints, ints))
+        _UNUSED[dtype] = found
+    return found
+
+
 def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
-    """Activations of layer ``depth`` for every row of ``inp`` (see :func:`_predict`).
+    """Activations of layer ``depth`` for every row of ``inp`` (see :func:`_run`'s ``PREDICT``).
 
     Rows go through in blocks whose activations fit in ``max_workspace``
     elements.
@@ -633,47 +647,54 @@ def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
     block = max(1, min(n, max_workspace // int(units[1:].sum())))
     act_offsets = np.zeros(units.shape[0], dtype=np.int64)
     act_offsets[2:] = np.cumsum(block * units[1:-1])
-    acts = np.empty(act_offsets[-1] + block * units[-1], dtype=params.dtype)
+    acts = _bytes(np.empty(act_offsets[-1] + block * units[-1], dtype=params.dtype))
     rows = np.empty(block, dtype=np.int64)
     out = np.empty((n, units[depth]), dtype=params.dtype)
     plugged = table(params.dtype, spec, sparse, norm, None, None, training=False)
-    _predict(
-        _bytes(params), layout, _opaque(inp, _INP), spec, _opaque(norm, _NORM),
-        _opaque(drop, _DROP), depth, plugged, _bytes(acts), act_offsets, rows, _bytes(out),
+    grads, opt, train, unused = _unused(params.dtype)
+    buffers = (unused[0], _bytes(out), unused[2], rows, unused[4])
+    _run(
+        PREDICT, depth, _bytes(params), grads, opt, layout, _opaque(inp, _INP), train, buffers,
+        (acts, acts, acts, act_offsets), spec, _opaque(norm, _NORM), _opaque(drop, _DROP), plugged,
     )  # fmt: skip
     return out
 
 
-def _packs(params, grads, layout, inp, batch, ws, spec, norm, drop):
-    """The arguments of :func:`_backprop` and :func:`_loss_grad` (the model's arrays as bytes)."""
-    return (
-        _bytes(params), _bytes(grads), layout, _opaque(inp, _INP), _opaque(batch, _BATCH),
-        _opaque(ws, _WS), spec, _opaque(norm, _NORM), _opaque(drop, _DROP),
+def _full_batch(mode, params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio):
+    """:func:`_run` on one batch (``LOSS_GRAD`` or ``BACKPROP_ONLY``)."""
+    _check_workspace(spec, ws)
+    plugged = table(params.dtype, spec, inp[4], norm, drop)
+    _, opt, _, buffers = _unused(params.dtype)
+    hyper = np.zeros(MAX_GRAD_NORM + 1)
+    hyper[L1_RATIO] = l1_ratio
+    rows, Y, sw = batch
+    value, _ = _run(
+        mode, 0, _bytes(params), _bytes(grads), (0, opt[1], 0, hyper, float(alpha)), layout,
+        _opaque(inp, _INP), (_bytes(Y), _bytes(sw), rows), buffers, _opaque(ws, _WS), spec,
+        _opaque(norm, _NORM), _opaque(drop, _DROP), plugged,
     )  # fmt: skip
+    return value
 
 
 def backprop(params, grads, layout, inp, batch, ws, spec, norm, drop):
     """Weighted data loss of the batch; its raw gradient into ``grads`` (see :func:`backprop_`)."""
-    _check_workspace(spec, ws)
-    plugged = table(params.dtype, spec, inp[4], norm, drop)
-    return _backprop(*_packs(params, grads, layout, inp, batch, ws, spec, norm, drop), plugged)
+    return _full_batch(BACKPROP_ONLY, params, grads, layout, inp, batch, ws, spec, norm, drop, 0, 0)
 
 
 def loss_grad(params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio):
-    """Regularised mean loss of the batch; its gradient into ``grads`` (see :func:`_loss_grad`)."""
-    _check_workspace(spec, ws)
-    plugged = table(params.dtype, spec, inp[4], norm, drop)
-    packs = _packs(params, grads, layout, inp, batch, ws, spec, norm, drop)
-    return _loss_grad(*packs, alpha, l1_ratio, plugged)
+    """Regularised mean loss of the batch; its gradient into ``grads`` (see :func:`_run`)."""
+    return _full_batch(
+        LOSS_GRAD, params, grads, layout, inp, batch, ws, spec, norm, drop, alpha, l1_ratio
+    )
 
 
 def run_epoch(params, grads, opt, layout, inp, train, buffers, ws, spec, norm, drop):
-    """One training epoch over ``order`` (see :func:`_run_epoch`)."""
+    """One training epoch over ``order`` (see :func:`_run`'s ``EPOCH``)."""
     _check_workspace(spec, ws)
     solver = (int(opt[0]), math.isfinite(opt[3][MAX_GRAD_NORM]))
     plugged = table(params.dtype, spec, inp[4], norm, drop, solver)
-    return _run_epoch(
-        _bytes(params), _bytes(grads), _opaque(opt, (1,)), layout, _opaque(inp, _INP),
+    return _run(
+        EPOCH, 0, _bytes(params), _bytes(grads), _opaque(opt, (1,)), layout, _opaque(inp, _INP),
         _opaque(train, (0, 1)), _opaque(buffers, (0, 1, 2)), _opaque(ws, _WS), spec,
         _opaque(norm, _NORM), _opaque(drop, _DROP), plugged,
     )  # fmt: skip
