@@ -438,7 +438,7 @@ def _run(mode, depth, params, grads, opt, layout, inp, train, buffers, ws, spec,
         n = Yb.shape[0]
         size = rows.shape[0]
         none = row_range(acts, 0, 0)  # no backward pass: z is not kept
-        predict_ws = (acts, none, none, act_offsets)
+        pws = (acts, none, none, act_offsets)  # prediction's workspaces
         no_targets = row_range(Yb, 0, 0)
         training = n < 0  # False; a literal would make a signature of its own
         run_forward = forward_fn(table[FORWARD], params)
@@ -451,18 +451,17 @@ def _run(mode, depth, params, grads, opt, layout, inp, train, buffers, ws, spec,
             block_inp = (Xd, data, indices, indptr, sparse)
             batch = (row_range(rows, 0, m), no_targets, none)
             run_forward(
-                params, layout, block_inp, batch, predict_ws, spec, norm, drop, training, depth, table
+                params, layout, block_inp, batch, pws, spec, norm, drop, training, depth, table
             )
             copy_rows(block(acts, act_offsets, layout[0], depth, m), Yb, start)
         return 0.0, t
     run = backprop_fn(table[BACKPROP], params)
     if mode != EPOCH:
-        batch = (order, Y, sw)
+        value = run(params, grads, layout, inp, (order, Y, sw), ws, spec, norm, drop, table)
         if mode == BACKPROP_ONLY:
-            return run(params, grads, layout, inp, batch, ws, spec, norm, drop, table), t
+            return value, t
         l1_ratio = hyper[L1_RATIO]
         sw_sum = sum_fn(table[SUM], params)(sw)
-        value = run(params, grads, layout, inp, batch, ws, spec, norm, drop, table)
         finish_fn(table[FINISH], params)(params, grads, layout[3], alpha, l1_ratio, sw_sum)
         pen = penalty_fn(table[PENALTY], params)(params, layout[3], alpha, l1_ratio)
         return (value + pen) / sw_sum, t
