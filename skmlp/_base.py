@@ -42,6 +42,7 @@ from ._model.architecture import (
 )
 from ._model.initializers import WEIGHT_INITS
 from ._model.layout import Layout
+from ._training.advice import advice
 from ._training.callbacks import CallbackSupportMixin, fit_tasks
 from ._training.lbfgs import LbfgsTrainer
 from ._training.rollback import NON_FINITE_WEIGHTS, NothingTrained, unchanged_on_failure
@@ -604,6 +605,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             tasks=tasks,
             owner=self,
             name=type(self).__name__,
+            advice=self._advice(X, y),
             score=self._validation_score if early_stopping else None,
             predict=self._validation_outputs if early_stopping else None,
             solver=self.solver,
@@ -643,12 +645,26 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             **{field: held.get(name) for field, name in OPTIMIZER.items()},
         )
 
+    def _advice(self, X, y):
+        """What a ``ConvergenceWarning`` of this fit appends (:mod:`skmlp._training.advice`).
+
+        A callable of the trainer's loss curve and learning rate, run only when
+        the warning is issued.
+        """
+        target = None if is_classifier(self) else y
+
+        def measure(loss_curve=None, learning_rate_init=None):
+            return advice(X, target, loss_curve, learning_rate_init)
+
+        return measure
+
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
         """Train with L-BFGS; assign its result to the fitted attributes."""
         trainer = LbfgsTrainer(
             self._params,
             self._full_batch(X, y, sample_weight),
             tasks=tasks,
+            advice=self._advice(X, y),
             alpha=self.alpha,
             l1_ratio=self.l1_ratio,
             max_iter=self.max_iter,

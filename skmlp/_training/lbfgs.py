@@ -26,8 +26,11 @@ from .progress import progress_bar
 from .rollback import NothingTrained
 
 
-def _check_result(result, max_iter):
-    """Warn like scikit-learn when L-BFGS stopped before converging; return n_iter."""
+def _check_result(result, max_iter, advice=None):
+    """Warn like scikit-learn when L-BFGS stopped before converging; return n_iter.
+
+    ``advice()``: what the estimator appends to the warning.
+    """
     if result.status != 0:
         message = result.message
         if isinstance(message, bytes):
@@ -36,7 +39,8 @@ def _check_result(result, max_iter):
             "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s\n\n"
             "Increase the number of iterations to improve the convergence "
             "(max_iter=%d).\nYou might also want to scale the data."
-            % (result.nit, result.status, message, max_iter),
+            % (result.nit, result.status, message, max_iter)
+            + (advice() if advice is not None else ""),
             ConvergenceWarning,
             stacklevel=6,
         )
@@ -74,10 +78,16 @@ class LbfgsTrainer:
         The call's callback tasks (:mod:`skmlp._training.callbacks`).
     alpha, l1_ratio, max_iter, max_fun, tol, verbose
         The estimator's hyper-parameters of these names.
+    advice : callable or None
+        What the estimator appends to a ``ConvergenceWarning``
+        (:mod:`skmlp._training.advice`), called only when one is issued.
     """
 
-    def __init__(self, params, batch, *, tasks, alpha, l1_ratio, max_iter, max_fun, tol, verbose):
+    def __init__(
+        self, params, batch, *, tasks, alpha, l1_ratio, max_iter, max_fun, tol, verbose, advice=None
+    ):
         self.tasks = tasks
+        self.advice = advice
         self.stopped = False  # by a callback
         self.params = params
         self.grads = np.zeros_like(params)
@@ -171,7 +181,7 @@ class LbfgsTrainer:
         if self.stopped:  # by a callback, at the last accepted iterate
             result = None
         if result is not None and np.isfinite(result.fun) and usable(result.x):
-            n_iter = _check_result(result, self.max_iter)
+            n_iter = _check_result(result, self.max_iter, self.advice)
             return self._result(n_iter, float(result.fun), result.x)
         if result is not None:
             if self.nit == 0:

@@ -77,11 +77,15 @@ class StochasticTrainer:
         ``score(X, y, sample_weight)``: the validation score (early stopping).
     predict : callable or None
         ``predict(X)``: the network's outputs, for the validation loss.
+    advice : callable or None
+        ``advice(loss_curve, learning_rate_init)``: what the estimator appends
+        to the ``ConvergenceWarning`` at ``max_iter``
+        (:mod:`skmlp._training.advice`), called only when it is issued.
     """
 
     def __init__(
         self, params, running, layout, spec, state, *, incremental, warm, dropout_rates,
-        random_state, tasks, owner, name, score, predict, solver, alpha, batch_size,
+        random_state, tasks, owner, name, score, predict, advice=None, solver, alpha, batch_size,
         shuffle, max_iter, tol, n_iter_no_change, early_stopping, verbose, learning_rate,
         learning_rate_init, power_t, momentum, nesterovs_momentum, beta_1, beta_2, epsilon,
         l1_ratio, max_grad_norm, warmup_fraction, schedule_adam,
@@ -93,6 +97,7 @@ class StochasticTrainer:
         self.random_state = random_state
         self.tasks, self.owner, self.name = tasks, owner, name
         self.score, self.predict = score, predict
+        self.advice = advice
         self.solver, self.alpha, self.batch_size = solver, alpha, batch_size
         self.shuffle, self.max_iter, self.tol = shuffle, max_iter, tol
         self.n_iter_no_change, self.early_stopping = n_iter_no_change, early_stopping
@@ -338,7 +343,9 @@ class StochasticTrainer:
                 if state.n_iter == self.max_iter:
                     warnings.warn(
                         "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet." % self.max_iter,
+                        "reached and the optimization hasn't converged yet."
+                        % self.max_iter
+                        + self._advice(),
                         ConvergenceWarning,
                     )
         except KeyboardInterrupt:
@@ -361,6 +368,12 @@ class StochasticTrainer:
         check_array(self.inp.dense, input_name="X", estimator=self.name)
         check_array(self.Y, input_name="y", estimator=self.name)
         raise ValueError("Input contains NaN or infinity.")  # not reached
+
+    def _advice(self):
+        """What the estimator advises after a fit that did not converge (or ``""``)."""
+        if self.advice is None:
+            return ""
+        return self.advice(self.state.loss_curve, self.learning_rate_init)
 
     def _say(self, message):
         """Print ``message``, above the progress bar when there is one."""
