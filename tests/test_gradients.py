@@ -610,17 +610,17 @@ def test_per_layer_activations_gradient_matches_finite_differences(activations, 
     [(5, 67, 4), (50, 67, 1), (1, 67, 40), (1, 1, 1), (1, 67, 1), (7, 0, 2), (0, 3, 2), (3, 2, 0)],
 )
 def test_the_engine_product_is_numbas_np_dot_to_the_bit(dtype, variant, shape):
-    """The BLAS product the skeletons call (``_engine.blas.gemm``): ``A @ B``, ``A.T @ B``
+    """The BLAS product the skeletons call (``_engine.blas.dot``): ``A @ B``, ``A.T @ B``
     and ``A @ B.T`` in both dtypes equal Numba's ``np.dot`` bit for bit (which the
     engine used before, and which picks gemv or dot for a result of one row or
     one column), and NumPy's product to rounding; empty inner dimensions give zeros."""
     import numba
 
-    from skmlp._engine.blas import gemm
+    from skmlp._engine.blas import dot
 
     @numba.njit
-    def product(A, B, out, transpose_a, transpose_b):
-        gemm(A, B, out, transpose_a, transpose_b)
+    def product(A, B, out, variant):
+        dot(A, B, out, variant)
 
     @numba.njit
     def numba_dot(A, B, out):
@@ -632,7 +632,7 @@ def test_the_engine_product_is_numbas_np_dot_to_the_bit(dtype, variant, shape):
     B = rng.standard_normal((n, k) if variant == 2 else (k, n)).astype(dtype)
     left, right = (A.T if variant == 1 else A), (B.T if variant == 2 else B)
     out = np.full((m, n), np.nan, dtype=dtype)
-    product(A, B, out, variant == 1, variant == 2)
+    product(A, B, out, variant)
     reference = np.full((m, n), np.nan, dtype=dtype)
     numba_dot(left, right, reference)
     np.testing.assert_array_equal(out, reference)

@@ -168,12 +168,17 @@ def _xxdot(typingctx, n, x, y, out):
 
 
 @internal
-def gemm(A, B, out, transpose_a, transpose_b):
-    """``out = op(A) @ op(B)`` (``op`` transposes where asked), as Numba's ``np.dot`` computes it.
+def dot(A, B, out, variant):
+    """``out = A @ B`` (``variant`` 0), ``A.T @ B`` (1) or ``A @ B.T`` (2), as Numba's ``np.dot``
+    computes it.
 
-    The shapes must agree (the engine's callers make them so). An empty
-    product (no inner dimension) gives zeros, as in NumPy.
+    One kernel for the three products of the forward and backward passes,
+    compiled once per dtype and called through the plug table (``DOT``, see
+    :mod:`skmlp._engine.plugs`). The shapes must agree (the engine's callers
+    make them so). An empty product (no inner dimension) gives zeros, as in
+    NumPy.
     """
+    transpose_a, transpose_b = variant == 1, variant == 2
     if out.shape[0] == 0 or out.shape[1] == 0:
         return
     inner = A.shape[0] if transpose_a else A.shape[1]

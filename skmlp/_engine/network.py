@@ -76,7 +76,7 @@ from . import losses as _losses
 from . import optimizers as _optimizers
 from . import plugs as _plugs
 from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
-from .blas import gemm
+from .blas import dot
 from .jit import internal, internal_skeleton, like, skeleton
 from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty_
 from .plugs import (
@@ -125,17 +125,6 @@ from .plugs import (
     sum_fn,
 )
 from .views import block, coef, elements, intercept, row_range, vector
-
-
-@internal
-def dot(A, B, out, variant):
-    """``out = A @ B`` (``variant`` 0), ``A.T @ B`` (1) or ``A @ B.T`` (2), through BLAS.
-
-    One kernel for the three products of the forward and backward passes,
-    compiled once per dtype and called through the plug table (see
-    :mod:`skmlp._engine.blas`).
-    """
-    gemm(A, B, out, variant == 1, variant == 2)
 
 
 @internal
