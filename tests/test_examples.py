@@ -90,6 +90,21 @@ def test_dropout_batch_norm_example_claims():
     assert both["accuracy"] == max(row["accuracy"] for row in table.values())
 
 
+def test_convergence_advice_example_claims():
+    result = _run(EXAMPLES_DIR / "plot_convergence_advice.py")
+    assert result.returncode == 0, result.stderr
+    rows = _table(result.stdout, "case")
+    assert set(rows) == {"features", "target", "learning_rate"}
+    # Each first fit's warning gives its advice; the fit that follows it gives
+    # none, and scores higher on the held-out data.
+    for row in rows.values():
+        assert row["advised_first"] == "True" and row["advised_after"] == "False"
+        assert row["score_after"] > row["score_first"]
+    assert "features are far from unit scale" in result.stdout
+    assert "TransformedTargetRegressor(regressor=estimator" in result.stdout
+    assert "learning_rate_init=0.1 is probably too large; try 0.01." in result.stdout
+
+
 def test_onnx_export_example_claims():
     path = EXAMPLES_DIR / "plot_onnx_export.py"
     _skip_without_requirements(path)
