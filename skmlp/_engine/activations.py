@@ -10,8 +10,8 @@ Two kinds of hidden activation:
 - identity, logistic, tanh, relu and leaky_relu (codes below ``ELU``, with
   the output-only EXP and SOFTMAX): their derivative is a function of the
   output ``A = f(z)`` alone, so training with them stores only activations.
-  Each has its own loop in the ``activate`` kernel (value) and the
-  ``derivative`` kernel (derivative from the output).
+  Each has a kernel of its own for the value and one for the derivative from
+  the output (``_OWN``).
 - every activation from ``ELU`` on (``needs_preactivation``,
   ``PREACTIVATION_CODES``): the derivative is computed from the
   pre-activation ``z``, either because the output does not determine
@@ -324,14 +324,166 @@ def _activate_slope_loop(f, args):
 # ------------------------------------------------------------------------
 # The kernels, compiled per activation.
 #
-# ``_kernels(CODE)`` builds the three kernels of one activation: ``CODE`` is a
-# constant inside them, and Numba removes every branch of another code before
-# compiling, so a network compiles the activations it uses and no other.
-# ``CODE = ANY`` builds the same three kernels switching on their ``code``
-# argument at run time (every activation compiled in): what a network whose
-# hidden layers have different activations plugs in.  The per-code kernels
-# take the same ``code`` argument and ignore it, so that all share one
-# signature (:mod:`skmlp._engine.plugs`).
+# The activations computed from the output (codes below ``ELU``, with EXP and
+# SOFTMAX) have a kernel of their own for the value and one for the
+# derivative: each is compiled alone, with no branch of another activation
+# (Numba reads every branch of a function before it removes those of other
+# codes, which made a shared kernel about twice as slow to compile for relu).
+# Every kernel takes the ``code`` argument of its slot's signature
+# (:mod:`skmlp._engine.plugs`) and ignores it.
+
+
+@internal
+def _identity(code, Z, b):
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] += b[j]
+
+
+@internal
+def _logistic_activate(code, Z, b):
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] = _logistic(Z[i, j] + b[j])
+
+
+@internal
+def _tanh_activate(code, Z, b):
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] = _tanh(Z[i, j] + b[j])
+
+
+@internal
+def _relu(code, Z, b):
+    n, m = Z.shape
+    zero = like(Z, 0.0)
+    for i in range(n):
+        for j in range(m):
+            z = Z[i, j] + b[j]
+            Z[i, j] = z if z > zero else zero
+
+
+@internal
+def _exp(code, Z, b):
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] = np.exp(Z[i, j] + b[j])
+
+
+@internal
+def _softmax(code, Z, b):
+    n, m = Z.shape
+    zero = like(Z, 0.0)
+    for i in range(n):
+        zmax = Z[i, 0] + b[0]
+        for j in range(m):
+            Z[i, j] += b[j]
+            zmax = Z[i, j] if Z[i, j] > zmax else zmax  # max(zmax, Z[i, j])
+        if np.isinf(zmax):
+            _softmax_limit(Z[i], zmax)
+            continue
+        s = zero
+        for j in range(m):
+            Z[i, j] = np.exp(Z[i, j] - zmax)
+            s += Z[i, j]
+        for j in range(m):
+            Z[i, j] /= s
+
+
+@internal
+def _leaky_relu(code, Z, b):
+    n, m = Z.shape
+    zero = like(Z, 0.0)
+    slope = like(Z, LEAKY_SLOPE)
+    for i in range(n):
+        for j in range(m):
+            z = Z[i, j] + b[j]
+            Z[i, j] = z if z > zero else slope * z
+
+
+# The derivatives, ``D *= f'(z)`` with f'(z) from the output ``f(z) = a_scale * A``.
+# ``a_scale`` is 1 except after dropout, whose kept outputs are ``f(z) / (1 -
+# rate)`` (the dropped ones have ``D == 0`` already). Only tanh and logistic
+# need it: the zero and sign tests of relu and leaky_relu do not depend on a
+# positive scale.
+
+
+@internal
+def _no_derivative(code, A, D, a_scale):
+    """identity's (and the output-only codes'): ``D`` unchanged."""
+
+
+@internal
+def _logistic_derivative(code, A, D, a_scale):
+    n, m = A.shape
+    one = like(A, 1.0)
+    s = like(A, a_scale)
+    for i in range(n):
+        for j in range(m):
+            a = s * A[i, j]
+            D[i, j] *= a * (one - a)
+
+
+@internal
+def _tanh_derivative(code, A, D, a_scale):
+    n, m = A.shape
+    one = like(A, 1.0)
+    s = like(A, a_scale)
+    for i in range(n):
+        for j in range(m):
+            a = s * A[i, j]
+            D[i, j] *= one - a * a
+
+
+@internal
+def _relu_derivative(code, A, D, a_scale):
+    n, m = A.shape
+    zero = like(A, 0.0)
+    for i in range(n):
+        for j in range(m):
+            if A[i, j] == zero:
+                D[i, j] = zero
+
+
+@internal
+def _leaky_relu_derivative(code, A, D, a_scale):
+    # f(z) has the sign of z (0 for z = 0, whose slope is taken as LEAKY_SLOPE).
+    n, m = A.shape
+    zero = like(A, 0.0)
+    slope = like(A, LEAKY_SLOPE)
+    for i in range(n):
+        for j in range(m):
+            if not A[i, j] > zero:
+                D[i, j] *= slope
+
+
+@internal
+def _no_slope(code, P, b, A):
+    """The training forward pass of the codes computed from the output: nothing."""
+
+
+#: The output-based codes' ``(activate, activate_slope, derivative)``.
+_OWN = {
+    IDENTITY: (_identity, _no_slope, _no_derivative),
+    LOGISTIC: (_logistic_activate, _no_slope, _logistic_derivative),
+    TANH: (_tanh_activate, _no_slope, _tanh_derivative),
+    RELU: (_relu, _no_slope, _relu_derivative),
+    EXP: (_exp, _no_slope, _no_derivative),
+    SOFTMAX: (_softmax, _no_slope, _no_derivative),
+    LEAKY_RELU: (_leaky_relu, _no_slope, _leaky_relu_derivative),
+}
+
+# ``_kernels(CODE)`` builds the kernels of an activation computed from the
+# pre-activation: ``CODE`` is a constant inside them, and Numba removes every
+# branch of another code before compiling. ``CODE = ANY`` builds them
+# switching on their ``code`` argument at run time (every activation compiled
+# in, the output-based ones by calling their own kernels): what a network
+# whose hidden layers have different activations plugs in.
 
 #: The ``CODE`` of the kernels that switch on their ``code`` argument.
 ANY = -1
@@ -343,50 +495,20 @@ def _kernels(CODE):
     @internal
     def activate(code, Z, b):
         """In place ``Z = f(Z + b)``; rows of Z are samples."""
-        n, m = Z.shape
-        zero = like(Z, 0.0)
-        if CODE == SOFTMAX or CODE == ANY and code == SOFTMAX:
-            for i in range(n):
-                zmax = Z[i, 0] + b[0]
-                for j in range(m):
-                    Z[i, j] += b[j]
-                    zmax = Z[i, j] if Z[i, j] > zmax else zmax  # max(zmax, Z[i, j])
-                if np.isinf(zmax):
-                    _softmax_limit(Z[i], zmax)
-                    continue
-                s = zero
-                for j in range(m):
-                    Z[i, j] = np.exp(Z[i, j] - zmax)
-                    s += Z[i, j]
-                for j in range(m):
-                    Z[i, j] /= s
-        elif CODE == IDENTITY or CODE == ANY and code == IDENTITY:
-            for i in range(n):
-                for j in range(m):
-                    Z[i, j] += b[j]
-        elif CODE == RELU or CODE == ANY and code == RELU:
-            for i in range(n):
-                for j in range(m):
-                    z = Z[i, j] + b[j]
-                    Z[i, j] = z if z > zero else zero
-        elif CODE == TANH or CODE == ANY and code == TANH:
-            for i in range(n):
-                for j in range(m):
-                    Z[i, j] = _tanh(Z[i, j] + b[j])
-        elif CODE == LOGISTIC or CODE == ANY and code == LOGISTIC:
-            for i in range(n):
-                for j in range(m):
-                    Z[i, j] = _logistic(Z[i, j] + b[j])
-        elif CODE == EXP or CODE == ANY and code == EXP:
-            for i in range(n):
-                for j in range(m):
-                    Z[i, j] = np.exp(Z[i, j] + b[j])
-        elif CODE == LEAKY_RELU or CODE == ANY and code == LEAKY_RELU:
-            slope = like(Z, LEAKY_SLOPE)
-            for i in range(n):
-                for j in range(m):
-                    z = Z[i, j] + b[j]
-                    Z[i, j] = z if z > zero else slope * z
+        if CODE == ANY and code == SOFTMAX:
+            _softmax(code, Z, b)
+        elif CODE == ANY and code == IDENTITY:
+            _identity(code, Z, b)
+        elif CODE == ANY and code == RELU:
+            _relu(code, Z, b)
+        elif CODE == ANY and code == TANH:
+            _tanh_activate(code, Z, b)
+        elif CODE == ANY and code == LOGISTIC:
+            _logistic_activate(code, Z, b)
+        elif CODE == ANY and code == EXP:
+            _exp(code, Z, b)
+        elif CODE == ANY and code == LEAKY_RELU:
+            _leaky_relu(code, Z, b)
         elif CODE == ELU or CODE == ANY and code == ELU:
             _activate_loop(_elu, (Z, b))
         elif CODE == SELU or CODE == ANY and code == SELU:
@@ -425,45 +547,27 @@ def _kernels(CODE):
     def derivative(code, A, D, a_scale):
         """In place ``D *= f'(z)``, with f'(z) from the output ``f(z) = a_scale * A``.
 
-        For the codes not in ``needs_preactivation``.  ``a_scale`` is 1 except
-        after dropout, whose kept outputs are ``f(z) / (1 - rate)`` (the
-        dropped ones have ``D == 0`` already).  Only tanh and logistic need
-        it: the zero and sign tests of relu and leaky_relu do not depend on a
-        positive scale.
+        For the codes not in ``needs_preactivation`` (the others: nothing is
+        done), which ``ANY`` passes to their own derivative kernels.
         """
-        n, m = A.shape
-        zero = like(A, 0.0)
-        one = like(A, 1.0)
-        s = like(A, a_scale)
-        if CODE == RELU or CODE == ANY and code == RELU:
-            for i in range(n):
-                for j in range(m):
-                    if A[i, j] == zero:
-                        D[i, j] = zero
-        elif CODE == TANH or CODE == ANY and code == TANH:
-            for i in range(n):
-                for j in range(m):
-                    a = s * A[i, j]
-                    D[i, j] *= one - a * a
-        elif CODE == LOGISTIC or CODE == ANY and code == LOGISTIC:
-            for i in range(n):
-                for j in range(m):
-                    a = s * A[i, j]
-                    D[i, j] *= a * (one - a)
-        elif CODE == LEAKY_RELU or CODE == ANY and code == LEAKY_RELU:
-            # f(z) has the sign of z (0 for z = 0, whose slope is taken as LEAKY_SLOPE).
-            slope = like(A, LEAKY_SLOPE)
-            for i in range(n):
-                for j in range(m):
-                    if not A[i, j] > zero:
-                        D[i, j] *= slope
+        if CODE == ANY and code == RELU:
+            _relu_derivative(code, A, D, a_scale)
+        elif CODE == ANY and code == TANH:
+            _tanh_derivative(code, A, D, a_scale)
+        elif CODE == ANY and code == LOGISTIC:
+            _logistic_derivative(code, A, D, a_scale)
+        elif CODE == ANY and code == LEAKY_RELU:
+            _leaky_relu_derivative(code, A, D, a_scale)
 
     return activate, activate_slope, derivative
 
 
 #: ``code -> (activate, activate_slope, derivative)``: every activation's
 #: kernels, and ``ANY``'s, which switch on the code at run time.
-KERNELS = {code: _kernels(code) for code in (ANY, *HIDDEN_ACTIVATIONS.values(), EXP, SOFTMAX)}
+KERNELS = {
+    code: _OWN[code] if code in _OWN else _kernels(code)
+    for code in (ANY, *HIDDEN_ACTIVATIONS.values(), EXP, SOFTMAX)
+}
 
 
 # Python calls the kernels through these (the kernels themselves have no
