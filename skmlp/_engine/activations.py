@@ -1,7 +1,8 @@
 """Activation functions: a name -> integer code table and compiled kernels.
 
-Each activation has its own kernels (``KERNELS[code]``, built by
-``_kernels``), compiled the first time a fit uses that activation: a network
+Each activation has its own kernels (``KERNELS[code]``: written out in
+``_OWN``, or built by ``_kernels``), compiled the first time a fit uses that
+activation: a network
 compiles the activations it uses and no other (see
 :mod:`skmlp._engine.plugs`).
 
