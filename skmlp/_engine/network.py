@@ -588,7 +588,7 @@ def _opaque(pack, positions):
     return tuple(_bytes(v) if k in positions else v for k, v in enumerate(pack))
 
 
-_INP, _BATCH, _WS, _NORM, _DROP = (0, 1), (1, 2), (0, 1, 2), (1, 2, 3), (2,)
+_INP, _WS, _NORM, _DROP = (0, 1), (0, 1, 2), (1, 2, 3), (2,)
 
 
 def _check_workspace(spec, ws):
