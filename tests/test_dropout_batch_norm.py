@@ -112,11 +112,44 @@ def test_normalizing_a_single_sample_batch_is_finite():
 def _keys(X, Y=None):
     X = np.ascontiguousarray(X, dtype=np.float64)
     Y = np.zeros((X.shape[0], 1)) if Y is None else np.ascontiguousarray(Y, dtype=np.float64)
-    inp = EngineInput(X, np.float64)
-    keys = np.empty(X.shape[0], np.uint64)
-    row_keys(inp.dense, bits(inp.dense), inp.data, bits(inp.data), inp.indices, inp.indptr,
-             inp.sparse, Y, bits(Y), keys)  # fmt: skip
-    return keys
+    return row_keys(EngineInput(X, np.float64), Y)
+
+
+def _reference_keys(X, Y):
+    """The row keys, one Python integer operation at a time (the documented hash chain)."""
+    mask = 2**64 - 1
+
+    def mix(z):
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    keys = []
+    for x, y in zip(X, Y):
+        h = 0x243F6A8885A308D3
+        values = [(j, v) for j, v in enumerate(x) if v != 0] + [
+            (X.shape[1] + j, v) for j, v in enumerate(y)
+        ]
+        for position, value in values:
+            h = mix(h ^ ((position * 0x9E3779B97F4A7C15 + int(bits(np.array([value]))[0])) & mask))
+        keys.append(h)
+    return np.array(keys, dtype=np.uint64)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_row_keys_follow_the_hash_chain_of_each_row(dtype, sparse, monkeypatch):
+    import skmlp._engine.dropout as dropout_module
+
+    monkeypatch.setattr(dropout_module, "_BLOCK", 7)  # several blocks, the last one short
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 6)).astype(dtype)
+    X[rng.random(X.shape) < 0.4] = 0.0
+    X[0] = 0.0  # a row with no stored feature
+    Y = rng.normal(size=(30, 2)).astype(dtype)
+    keys = row_keys(EngineInput(sp.csr_matrix(X) if sparse else X, dtype), Y)
+    assert keys.dtype == np.uint64
+    assert_array_equal(keys, _reference_keys(X, Y))
 
 
 def _mask(keys, rate, n_units, seed=7, epoch=0, layer=0, rows=None):
@@ -164,11 +197,7 @@ def test_dropout_mask_depends_on_the_sample_not_its_position():
     X_csr.data[0] = 0.0  # explicit zero, stored
     X_dense = X_csr.toarray()
     X_dense[X_dense == 0] = -0.0
-    inp = EngineInput(X_csr, np.float64)
-    sparse_keys = np.empty(6, np.uint64)
-    Y = np.zeros((6, 1))
-    row_keys(inp.dense, bits(inp.dense), inp.data, bits(inp.data), inp.indices, inp.indptr,
-             inp.sparse, Y, bits(Y), sparse_keys)  # fmt: skip
+    sparse_keys = row_keys(EngineInput(X_csr, np.float64), np.zeros((6, 1)))
     assert_array_equal(sparse_keys, _keys(X_dense))
     assert_array_equal(sparse_keys[1:], keys[1:])
     # Same features, other target: another key.

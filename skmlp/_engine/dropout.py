@@ -56,27 +56,66 @@ def _absorb(h, position, value_bits):
     return _hash(h ^ (np.uint64(position) * _GOLDEN + np.uint64(value_bits)))
 
 
-@kernel
-def row_keys(X, X_bits, data, data_bits, indices, indptr, sparse, Y, Y_bits, keys):
-    """``keys[r]``: a hash of row r's non-zero features (position and bits) and target.
+def _absorb_into(h, position, value_bits, where=True):
+    """``h = _absorb(h, position, value_bits)`` on uint64 arrays, in place, where ``where``.
 
-    Zeros (either sign) are skipped, so a dense row and its CSR form, with or
-    without explicit zeros, get the same key.
+    NumPy's uint64 arithmetic wraps as the kernel's does. ``value_bits`` (a
+    uint64 array the size of ``h``) is overwritten.
     """
-    n_features = X.shape[1]
-    for r in range(keys.shape[0]):
-        h = _START
-        if sparse:
-            for k in range(indptr[r], indptr[r + 1]):
-                if data[k] != 0:
-                    h = _absorb(h, indices[k], data_bits[k])
+    z = value_bits
+    z += np.asarray(position, dtype=np.uint64) * _GOLDEN
+    z ^= h
+    z ^= z >> _S30
+    z *= _MIX_1
+    z ^= z >> _S27
+    z *= _MIX_2
+    z ^= z >> _S31
+    np.copyto(h, z, where=where)
+
+
+#: Rows per block of :func:`row_keys` on dense input: a block's columns stay in cache.
+_BLOCK = 4096
+
+
+def row_keys(inp, Y):
+    """The key of every row of ``inp`` (an ``EngineInput``) with its target row in ``Y``.
+
+    A hash of the row's non-zero features (position and bits) and of its
+    target, absorbed in the order of the positions. Zeros (either sign) are
+    skipped, so a dense row and its CSR form, with or without explicit
+    zeros, get the same key. Computed once per fit with NumPy, every row at
+    once (by blocks of rows for dense input): one step per column, or per
+    stored entry of the longest CSR row, rather than a compiled kernel whose
+    first compilation would cost more than all the fits of a session spend
+    here.
+    """
+    n_features = inp.dense.shape[1]
+    keys = np.full(inp.n_samples, _START, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        if inp.sparse:
+            data_bits = bits(inp.data)
+            lengths = np.diff(inp.indptr)
+            for k in range(int(lengths.max(initial=0))):
+                rows = np.flatnonzero(lengths > k)
+                at = inp.indptr[rows] + k
+                stored = inp.data[at] != 0
+                rows, at = rows[stored], at[stored]
+                h = keys[rows]
+                _absorb_into(h, inp.indices[at], data_bits[at].astype(np.uint64))
+                keys[rows] = h
         else:
-            for j in range(n_features):
-                if X[r, j] != 0:
-                    h = _absorb(h, j, X_bits[r, j])
+            for start in range(0, inp.n_samples, _BLOCK):
+                block = inp.dense[start : start + _BLOCK]
+                # Columns contiguous: one row of this array per feature.
+                columns = np.ascontiguousarray(bits(block).T, dtype=np.uint64)
+                nonzero = np.ascontiguousarray(block.T != 0)
+                h = keys[start : start + _BLOCK]
+                for j in range(n_features):
+                    _absorb_into(h, j, columns[j], nonzero[j])
+        Y_bits = bits(np.ascontiguousarray(Y))
         for j in range(Y.shape[1]):
-            h = _absorb(h, n_features + j, Y_bits[r, j])
-        keys[r] = h
+            _absorb_into(keys, n_features + j, Y_bits[:, j].astype(np.uint64))
+    return keys
 
 
 @internal

@@ -74,6 +74,7 @@ from . import batch_norm as _batch_norm
 from . import dropout as _dropout
 from . import losses as _losses
 from . import optimizers as _optimizers
+from . import parallel as _parallel
 from . import plugs as _plugs
 from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
 from .blas import dot
@@ -522,16 +523,35 @@ def table(dtype, spec, sparse=False, norm=None, drop=None, solver=None, training
     those: ``spec``'s activations and loss, the update of ``solver = (code,
     clip)`` (None: no update), batch normalisation when ``norm`` has scales, dropout when
     ``drop`` has rates, the sparse products for CSR input.
+
+    The first table of a configuration in a process first compiles what the
+    configuration's fits and predictions use and the disk cache lacks, in
+    parallel processes when there is enough of it (:mod:`skmlp._engine.parallel`).
     """
-    hidden, out_act, loss = spec[0], spec[1], spec[2]
     batch_norm = norm is not None and norm[0].shape[0] > 0
     dropout = drop is not None and drop[0].shape[0] > 0
-    codes = tuple(int(c) for c in hidden)
-    key = (dtype, codes, int(out_act), int(loss), sparse, batch_norm, dropout, solver, training)
+    codes = tuple(int(c) for c in spec[0])
+    solver = None if solver is None else (int(solver[0]), bool(solver[1]))
+    key = (np.dtype(dtype).name, codes, int(spec[1]), int(spec[2]), bool(sparse))
+    key += (batch_norm, dropout, solver, bool(training))
     found = _tables.get(key)
-    if found is not None:
-        return found
-    kernels = {OUTPUT: _activations.KERNELS[int(out_act)][0], FORWARD: forward, DOT: dot}
+    if found is None:
+        configurations = [key] if not training else [key, _prediction(key)]
+        _parallel.compile_jobs(jobs(configurations), configurations)
+        found = _plugs.make_table(dtype, _kernels(key))
+        _tables[key] = found
+    return found
+
+
+def _prediction(key):
+    """The configuration that predicts with the model a configuration ``key`` trains."""
+    return (*key[:5], key[5], False, None, False)
+
+
+def _kernels(key):
+    """``{slot: kernel}``: what the table of configuration ``key`` holds (see :func:`table`)."""
+    _, codes, out_act, loss, sparse, batch_norm, dropout, solver, training = key
+    kernels = {OUTPUT: _activations.KERNELS[out_act][0], FORWARD: forward, DOT: dot}
     if codes:
         mixed = len(set(codes)) > 1
         one = codes[0]
@@ -544,7 +564,7 @@ def table(dtype, spec, sparse=False, norm=None, drop=None, solver=None, training
                 kernels[DERIVATIVE] = derivative
     if training:
         kernels[BACKPROP] = backprop_
-        kernels[LOSS] = _losses.KERNELS[int(loss)]
+        kernels[LOSS] = _losses.KERNELS[loss]
         kernels[COLUMN_SUMS] = _column_sums
         kernels[PENALTY] = penalty_
         if dropout or any(code in PREACTIVATION_CODES for code in codes):
@@ -567,8 +587,35 @@ def table(dtype, spec, sparse=False, norm=None, drop=None, solver=None, training
         kernels[SPARSE_DOT] = sparse_dot
         if training:
             kernels[SPARSE_TDOT] = sparse_tdot
-    found = _plugs.make_table(dtype, kernels)
-    _tables[key] = found
+    return kernels
+
+
+# The order in which processes take the kernels of a configuration
+# (:mod:`skmlp._engine.parallel`): the longest compilations first, so that
+# the last one to start is a short one.
+_FIRST = (BACKPROP, FORWARD, STEP, ACTIVATE_SLOPE, NORM, NORM_BACKWARD, LOSS, DERIVATIVE)
+
+
+def jobs(configurations):
+    """Every compilation the tables of ``configurations`` need (keys of :func:`table`).
+
+    The skeleton Python calls (:func:`_run`, for its one signature) first,
+    then each plugged kernel once, the longest first. The same list in every
+    process: the helpers of :mod:`skmlp._engine.parallel` rebuild it.
+    """
+    found = [_parallel.Job(_run, None, None, _plugs.run_arguments())]
+    seen = set()
+    for key in configurations:
+        dtype = np.dtype(key[0])
+        kernels = _kernels(key)
+        order = sorted(kernels, key=lambda s: _FIRST.index(s) if s in _FIRST else len(_FIRST))
+        for slot in order:
+            kernel = kernels[slot]
+            kernel_dtype = _plugs.OPAQUE if slot in _plugs.SKELETONS else dtype
+            if (kernel, slot, kernel_dtype) not in seen:
+                seen.add((kernel, slot, kernel_dtype))
+                signature = _plugs.signature(slot, kernel_dtype)
+                found.append(_parallel.Job(kernel, slot, kernel_dtype, signature))
     return found
 
 

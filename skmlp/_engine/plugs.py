@@ -74,6 +74,50 @@ SKELETONS = (FORWARD, BACKPROP)
 OPAQUE = np.dtype(np.uint8)
 
 
+def _types(dtype):
+    """The Numba types of the arrays and packs the kernels take, for ``dtype``."""
+    F = {np.float32: types.float32, np.float64: types.float64, OPAQUE.type: types.uint8}[
+        np.dtype(dtype).type
+    ]
+    f64, i64, u64 = types.float64, types.int64, types.uint64
+    M = types.Array(F, 2, "C")
+    V = types.Array(F, 1, "C")
+    Ix = types.Array(i64, 1, "C")
+    U = types.Array(u64, 1, "C")
+    H = types.Array(f64, 1, "C")
+    B = types.boolean
+    # The packs of network.py (see its docstring).
+    packs = {
+        "layout": types.Tuple((Ix, Ix, Ix, i64)),
+        "inp": types.Tuple((M, V, Ix, Ix, B)),
+        "batch": types.Tuple((Ix, M, V)),
+        "ws": types.Tuple((V, V, V, Ix)),
+        "spec": types.Tuple((Ix, i64, i64, f64)),
+        "norm": types.Tuple((Ix, V, V, V, f64, f64)),
+        "drop": types.Tuple((U, H, V, U, U)),
+        "opt": types.Tuple((i64, M, i64, H, f64)),
+        "train": types.Tuple((M, V, Ix)),
+        "buffers": types.Tuple((M, M, V, Ix, Ix)),
+    }
+    return F, M, V, Ix, U, H, B, packs
+
+
+def run_arguments():
+    """The argument types of ``network._run`` as Python calls it: one specialisation.
+
+    Numba types a Python call from its arguments (every array of the model's
+    dtype passed as bytes, C-contiguous and writeable; Python ints, floats and
+    bools as int64, float64 and boolean). Compiling ``_run`` for these ahead of
+    its first call (:mod:`skmlp._engine.parallel`) makes the same entry in
+    the disk cache as that call would; ``tests/test_compile.py`` checks that
+    calls find no other.
+    """
+    _, _, V, Ix, _, _, _, packs = _types(OPAQUE)
+    i64 = types.int64
+    names = ("opt", "layout", "inp", "train", "buffers", "ws", "spec", "norm", "drop")
+    return (i64, i64, V, V, *(packs[name] for name in names), Ix)
+
+
 def signature(slot, dtype):
     """The Numba signature of the kernels that fill ``slot`` for ``dtype``.
 
@@ -83,24 +127,10 @@ def signature(slot, dtype):
     only in the type of each array's data pointer, which is the same
     machine word.
     """
-    F = {np.float32: types.float32, np.float64: types.float64, OPAQUE.type: types.uint8}[
-        np.dtype(dtype).type
-    ]
-    M = types.Array(F, 2, "C")
-    V = types.Array(F, 1, "C")
+    _, M, V, Ix, U, H, B, packs = _types(dtype)
     f64, i64, u64 = types.float64, types.int64, types.uint64
-    Ix = types.Array(i64, 1, "C")
-    U = types.Array(u64, 1, "C")
-    H = types.Array(f64, 1, "C")
-    B = types.boolean
-    # The packs of network.py (see its docstring).
-    layout = types.Tuple((Ix, Ix, Ix, i64))
-    inp = types.Tuple((M, V, Ix, Ix, B))
-    batch = types.Tuple((Ix, M, V))
-    ws = types.Tuple((V, V, V, Ix))
-    spec = types.Tuple((Ix, i64, i64, f64))
-    norm = types.Tuple((Ix, V, V, V, f64, f64))
-    drop = types.Tuple((U, H, V, U, U))
+    layout, inp, batch, ws = packs["layout"], packs["inp"], packs["batch"], packs["ws"]
+    spec, norm, drop = packs["spec"], packs["norm"], packs["drop"]
     return {
         ACTIVATE: types.void(i64, M, V),
         ACTIVATE_SLOPE: types.void(i64, M, V, M),

@@ -148,11 +148,7 @@ def drop_pack(layout, dtype, rows, rates, inp, Y):
     dtype = np.dtype(dtype)
     if len(layout.units) < 3 or not any(rates):
         return NO_DROPOUT[dtype]
-    keys = np.empty(inp.n_samples, np.uint64)
-    _dropout.row_keys(
-        inp.dense, _dropout.bits(inp.dense), inp.data, _dropout.bits(inp.data),
-        inp.indices, inp.indptr, inp.sparse, Y, _dropout.bits(Y), keys,
-    )  # fmt: skip
+    keys = _dropout.row_keys(inp, Y)
     return (
         _dropout.thresholds(rates),
         np.array([1.0 / (1.0 - r) for r in rates]),
