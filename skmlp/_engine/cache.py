@@ -70,7 +70,7 @@ def announce(dtype, *dispatchers):
         return
     _announced.add(dtype)
     logger.warning(
-        "skmlp is compiling its kernels for %s input, once: about 5 s on a "
+        "skmlp is compiling its kernels for %s input, once: about 3 s on a "
         "2-core machine, less for a second dtype (each further activation, "
         "loss or solver adds its own, "
         "on its first fit), then the compiled code is cached on disk and later "
