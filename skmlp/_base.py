@@ -31,6 +31,7 @@ from ._engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._engine.cache import announce
 from ._engine.losses import LOSSES
 from ._engine.optimizers import SOLVERS
+from ._engine.user import check_activation, is_user_function, loss_code, reference, resolve
 from ._engine.workspaces import NO_DROPOUT, Batch, EngineInput, norm_pack
 from ._model.architecture import (
     activation_codes,
@@ -88,7 +89,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), "array-like"],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), "array-like", callable],
         "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -259,6 +260,15 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def __getstate__(self):
         state = dict(super().__getstate__(), _skmlp_version=_version.__version__)
+        # User-defined functions are stored by reference ("module:name"), as
+        # pickle stores functions, so that the state stays builtins.
+        references = {
+            name: reference(value)
+            for name, value in state.items()
+            if name in ("activation", "loss") and is_user_function(value)
+        }
+        if references:
+            state.update(dict.fromkeys(references), _user_functions=references)
         if "_params" in state:
             self._sync_params()
             state = dict(state, _params=self._params)
@@ -294,6 +304,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 "here, or export it to ONNX there."
                 % (type(self).__name__, original, _version.__version__)
             )
+        for name, ref in state.pop("_user_functions", {}).items():
+            state[name] = resolve(ref, type(self).__name__, name)
         super().__setstate__(state)
         # Parameters added after the model was pickled take their defaults,
         # which give the behaviour the model was trained with.
@@ -450,6 +462,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         """The ``spec`` pack of the kernels: the three codes and the loss parameter."""
         return (*self._codes(), self._loss_param(dtype))
 
+    def _check_user_functions(self):
+        """ValueError if a user-defined function returns a wrong derivative (a few points)."""
+        if is_user_function(self.activation):
+            check_activation(self.activation)
+
     def _hidden_activations(self, n_hidden):
         """``activation`` as one name per hidden layer (ValueError naming both lengths)."""
         return hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes)
@@ -486,7 +503,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return (
             activation_codes(self._hidden_activations(n_hidden)),
             OUTPUT_ACTIVATIONS[self.out_activation_],
-            LOSSES[loss],
+            LOSSES[loss] if isinstance(loss, str) else loss_code(loss),
         )
 
     # ------------------------------------------------------------------
@@ -496,6 +513,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         given = (X, y, sample_weight)  # what callbacks see
         n_hidden = n_hidden_layers(self.hidden_layer_sizes)
         self._hidden_activations(n_hidden)
+        self._check_user_functions()
         dropout_rates = self._dropout_rates(n_hidden)
         self._check_option_conflicts(dropout_rates)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)

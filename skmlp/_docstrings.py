@@ -17,10 +17,14 @@ default=(100,)
         ``hidden_layer_sizes_``.
 
     activation : {{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
-'selu', 'gelu', 'silu', 'softplus', 'mish'}} or list of them, default='relu'
+'selu', 'gelu', 'silu', 'softplus', 'mish'}}, list of them or callable, \
+default='relu'
         Activation function for the hidden layers: one name for all of them,
         or a list or tuple of names, one per hidden layer in order (its length
-        must be the number of hidden layers, else a ValueError names both).
+        must be the number of hidden layers, else a ValueError names both), or
+        a user-defined activation for all of them: a module-level function
+        compiled with ``numba.njit`` that takes a float ``z`` and returns the
+        tuple ``(f(z), f'(z))`` (see the user guide, "Your own activation").
         With a list, each weight matrix is initialised with the gain of the
         hidden layer it feeds and the output layer's with the last hidden
         layer's.
@@ -54,7 +58,10 @@ default=(100,)
         initialised as for 'relu' (Glorot uniform). Training with 'elu',
         'selu', 'gelu', 'silu', 'softplus' or 'mish' keeps the hidden layers'
         pre-activations for the backward pass: one more workspace of the size
-        of the activations.
+        of the activations, as does a user-defined activation, which is
+        compiled (with the kernels calling it) on its first fit and cached on
+        disk, and whose derivative is checked against a finite difference of
+        its value at a few points at each fit (a ``ValueError`` names it).
 
     solver : {{'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam'}}, \
 default='adam'

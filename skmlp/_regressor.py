@@ -12,8 +12,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docstrings
 from ._base import BaseMultilayerPerceptron
+from ._engine.user import check_function, check_loss, is_user_function
 from ._training.rollback import unchanged_on_failure
 from ._transform import HiddenLayerTransformerMixin
+
+#: What a user-defined loss returns, for the error messages.
+_LOSS_RETURNS = "takes floats (y_true, y_pred) and returns the tuple (loss, d loss / d y_pred)"
 
 
 class MLPRegressor(RegressorMixin, HiddenLayerTransformerMixin, BaseMultilayerPerceptron):
@@ -26,15 +30,20 @@ class MLPRegressor(RegressorMixin, HiddenLayerTransformerMixin, BaseMultilayerPe
 
     Parameters
     ----------
-    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber', 'quantile'}}, \
-default='squared_error'
+    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber', 'quantile'}} \
+or callable, default='squared_error'
         The loss function to use when training the weights: half the squared
         error; half the Poisson deviance with a log link (exp output
         activation), which requires ``y >= 0``; the absolute error; the
         Huber loss (squared within ``huber_delta`` of the target, linear
         beyond); or the pinball loss of quantile regression, which makes
         each output predict the ``quantile`` of its conditional
-        distribution.
+        distribution. A callable is a user-defined loss: a module-level
+        function compiled with ``numba.njit`` that takes floats ``(y_true,
+        y_pred)`` and returns the tuple ``(loss, d loss / d y_pred)`` of one
+        element; it is summed over outputs and averaged over samples with the
+        sample weights, with the identity output activation, and its
+        derivative is checked as a user-defined activation's is.
 {_docstrings.PARAMETERS.format(stratified="", score_name="R2")}
 
     huber_delta : float, default=1.0
@@ -82,7 +91,10 @@ default='squared_error'
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber", "quantile"})],
+        "loss": [
+            StrOptions({"squared_error", "poisson", "absolute_error", "huber", "quantile"}),
+            callable,
+        ],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -161,6 +173,12 @@ default='squared_error'
         )
         self.huber_delta = huber_delta
         self.quantile = quantile
+
+    def _check_user_functions(self):
+        super()._check_user_functions()
+        if is_user_function(self.loss):
+            check_function(self.loss, "loss", _LOSS_RETURNS)
+            check_loss(self.loss)
 
     def _loss_param(self, dtype):
         if self.loss == "huber":

@@ -105,6 +105,27 @@ def test_convergence_advice_example_claims():
     assert "learning_rate_init=0.1 is probably too large; try 0.01." in result.stdout
 
 
+def test_user_functions_example_claims():
+    result = _run(EXAMPLES_DIR / "plot_user_functions.py")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # Each user-defined function matches its computation by hand.
+    difference = re.search(r"vs by hand: max abs difference (\S+)", out)
+    assert float(difference.group(1)) < 1e-12
+    difference = re.search(r"lbfgs loss_ vs by hand: abs difference (\S+)", out)
+    assert float(difference.group(1)) < 1e-12
+    accuracy = re.search(r"test accuracy: swish_beta (\S+), relu (\S+)", out)
+    assert float(accuracy.group(1)) > 0.9
+    # The asymmetric loss under-predicts less often and costs less by its own measure.
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in ("squared_error", "asymmetric"):
+            rows[parts[0]] = (float(parts[1]), float(parts[2]))
+    assert rows["asymmetric"][0] < rows["squared_error"][0] - 0.05
+    assert rows["asymmetric"][1] < rows["squared_error"][1]
+
+
 def test_onnx_export_example_claims():
     path = EXAMPLES_DIR / "plot_onnx_export.py"
     _skip_without_requirements(path)

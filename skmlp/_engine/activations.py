@@ -62,6 +62,7 @@ select rather than branch, so that each element loop compiles to SIMD code.
 
 import numpy as np
 
+from . import user as _user
 from .jit import internal, kernel, like, like_scalar
 from .plugs import (
     ACTIVATE,
@@ -125,13 +126,26 @@ _INV_SQRT_2PI = 0.39894228040143267793994605993438  # 1 / sqrt(2 pi)
 #: code from ELU on (EXP and SOFTMAX, below it, are output-only codes; new
 #: activations are appended after the last code).
 PREACTIVATION_CODES = frozenset(code for code in HIDDEN_ACTIVATIONS.values() if code >= ELU)
-#: The last of them: ``ELU <= code <= LAST_PREACTIVATION`` tests a code.
-LAST_PREACTIVATION = max(PREACTIVATION_CODES)
 
 
 def needs_preactivation(code):
-    """Whether the backward pass of hidden activation ``code`` needs ``z``."""
-    return ELU <= code <= LAST_PREACTIVATION
+    """Whether the backward pass of hidden activation ``code`` needs ``z``.
+
+    Every code from ``ELU`` on: the built-in ones and the user-defined ones
+    (:mod:`skmlp._engine.user`, codes from 1000).
+    """
+    return code >= ELU
+
+
+def kernels_of(code):
+    """``(activate, activate_slope, derivative)`` of activation ``code``, user-defined too."""
+    found = KERNELS.get(code)
+    if found is None:
+        user = _user.activation_kernels(code)
+        if user is None:  # a process that has not seen the function (a compile helper)
+            return None
+        found = (*user, _no_derivative)
+    return found
 
 
 @kernel(inline="always")
@@ -594,7 +608,7 @@ def bias_activate(code, Z, b):
     """In place ``Z = f(Z + b)`` for the activation ``code``; rows of Z are samples."""
     code = int(code)
     Z_ = c_output(Z)
-    fn = address(KERNELS[code][0], ACTIVATE, Z.dtype)
+    fn = address(kernels_of(code)[0], ACTIVATE, Z.dtype)
     _activate_caller(fn, code, Z_, c_input(b, Z.dtype))
     copy_back((Z,), (Z_,))
 
@@ -608,7 +622,7 @@ def bias_activate_slope(code, P, b, A):
     """
     code = int(code)
     P_, A_ = c_output(P), c_output(A)
-    fn = address(KERNELS[code][1], ACTIVATE_SLOPE, P.dtype)
+    fn = address(kernels_of(code)[1], ACTIVATE_SLOPE, P.dtype)
     _activate_slope_caller(fn, code, P_, c_input(b, P.dtype), A_)
     copy_back((P, A), (P_, A_))
 
@@ -620,6 +634,6 @@ def multiply_derivative(code, A, D, a_scale):
     """
     code = int(code)
     D_ = c_output(D)
-    fn = address(KERNELS[code][2], DERIVATIVE, D.dtype)
+    fn = address(kernels_of(code)[2], DERIVATIVE, D.dtype)
     _derivative_caller(fn, code, c_input(A, D.dtype), D_, float(a_scale))
     copy_back((D,), (D_,))

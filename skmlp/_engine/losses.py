@@ -18,6 +18,7 @@ for one output the two are the same.
 
 import numpy as np
 
+from . import user as _user
 from .jit import internal, kernel, like
 from .plugs import LOSS, address, c_input, c_output, copy_back, loss_fn
 
@@ -123,6 +124,12 @@ def _kernel(CODE):
 KERNELS = {code: _kernel(code) for code in LOSSES.values()}
 
 
+def kernel_of(code):
+    """The kernel of loss ``code``, user-defined too (:mod:`skmlp._engine.user`)."""
+    found = KERNELS.get(code)
+    return _user.loss_kernel(code) if found is None else found
+
+
 @kernel
 def _loss_caller(address, P, Y, sw, param, D):
     # Python calls the loss kernels through this (they have no Python wrapper).
@@ -133,7 +140,7 @@ def loss_and_delta(code, P, Y, sw, param, D):
     """Weighted data loss of loss ``code`` and its gradient ``D`` (see ``_kernel``)."""
     dtype = P.dtype
     D_ = c_output(D)
-    fn = address(KERNELS[int(code)], LOSS, dtype)
+    fn = address(kernel_of(int(code)), LOSS, dtype)
     value = _loss_caller(
         fn, c_input(P, dtype), c_input(Y, dtype), c_input(sw, dtype), float(param), D_
     )

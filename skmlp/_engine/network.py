@@ -76,7 +76,8 @@ from . import losses as _losses
 from . import optimizers as _optimizers
 from . import parallel as _parallel
 from . import plugs as _plugs
-from .activations import ANY, ELU, LAST_PREACTIVATION, PREACTIVATION_CODES
+from . import user as _user
+from .activations import ANY, ELU
 from .blas import dot
 from .jit import internal, internal_skeleton, like, skeleton
 from .optimizers import ADAMW, L1_RATIO, MAX_GRAD_NORM, finished_gradient, penalty_
@@ -228,7 +229,7 @@ def forward(params, layout, inp, batch, ws, spec, norm, drop, training, depth, t
         A = block(acts, act_offsets, units, i + 1, n)
         hidden_layer = i < n_weights - 1
         code = hidden[i] if hidden_layer else out_act
-        keep = have_pres and hidden_layer and ELU <= code <= LAST_PREACTIVATION
+        keep = have_pres and hidden_layer and code >= ELU
         normalized = hidden_layer and batch_norm
         # The input of the activation: the pre-activation block when it is kept.
         P = block(pres, act_offsets, units, i + 1, n) if keep else A
@@ -345,7 +346,7 @@ def backprop_(params, grads, layout, inp, batch, ws, spec, norm, drop, table):
                     1.0 / s if table[ITEMSIZE] == 8 else float(np.float32(1.0) / np.float32(s))
                 )
             code = hidden[i - 1]
-            if ELU <= code <= LAST_PREACTIVATION:
+            if code >= ELU:
                 multiply(D_prev, block(pres, act_offsets, units, i, n))
             else:
                 derivative_fn(table[DERIVATIVE], params)(
@@ -552,22 +553,25 @@ def _kernels(key):
     """``{slot: kernel}``: what the table of configuration ``key`` holds (see :func:`table`)."""
     _, codes, out_act, loss, sparse, batch_norm, dropout, solver, training = key
     kernels = {OUTPUT: _activations.KERNELS[out_act][0], FORWARD: forward, DOT: dot}
-    if codes:
-        mixed = len(set(codes)) > 1
+    mixed = len(set(codes)) > 1
+    found = _activations.kernels_of(ANY if mixed else codes[0]) if codes else None
+    if found is not None:
         one = codes[0]
-        activate, activate_slope, derivative = _activations.KERNELS[ANY if mixed else one]
+        activate, activate_slope, derivative = found
         kernels[ACTIVATE] = activate
         if training:
-            if mixed or one in PREACTIVATION_CODES:
+            if mixed or one >= ELU:
                 kernels[ACTIVATE_SLOPE] = activate_slope
-            if mixed or one not in PREACTIVATION_CODES:
+            if mixed or one < ELU:
                 kernels[DERIVATIVE] = derivative
     if training:
         kernels[BACKPROP] = backprop_
-        kernels[LOSS] = _losses.KERNELS[loss]
+        loss_kernel = _losses.kernel_of(loss)
+        if loss_kernel is not None:
+            kernels[LOSS] = loss_kernel
         kernels[COLUMN_SUMS] = _column_sums
         kernels[PENALTY] = penalty_
-        if dropout or any(code in PREACTIVATION_CODES for code in codes):
+        if dropout or any(code >= ELU for code in codes):
             kernels[MULTIPLY] = _multiply
         if solver is None:  # the full-batch loss of L-BFGS (and backprop)
             kernels[SUM] = _sum
@@ -600,10 +604,14 @@ def jobs(configurations):
     """Every compilation the tables of ``configurations`` need (keys of :func:`table`).
 
     The skeleton Python calls (:func:`_run`, for its one signature) first,
-    then each plugged kernel once, the longest first. The same list in every
-    process: the helpers of :mod:`skmlp._engine.parallel` rebuild it.
+    then each plugged kernel once, the longest first, and the kernels of
+    user-defined functions (:mod:`skmlp._engine.user`) last. The helpers of
+    :mod:`skmlp._engine.parallel` rebuild the list; they do not know the
+    user's functions and leave those out, so the lists agree on every job
+    before them (the process that knows them compiles them).
     """
     found = [_parallel.Job(_run, None, None, _plugs.run_arguments())]
+    users = []  # the kernels of user-defined functions: last (helpers do not know them)
     seen = set()
     for key in configurations:
         dtype = np.dtype(key[0])
@@ -615,8 +623,9 @@ def jobs(configurations):
             if (kernel, slot, kernel_dtype) not in seen:
                 seen.add((kernel, slot, kernel_dtype))
                 signature = _plugs.signature(slot, kernel_dtype)
-                found.append(_parallel.Job(kernel, slot, kernel_dtype, signature))
-    return found
+                job = _parallel.Job(kernel, slot, kernel_dtype, signature)
+                (users if _user.is_kernel(kernel) else found).append(job)
+    return found + users
 
 
 def _bytes(a):
@@ -643,7 +652,7 @@ def _check_workspace(spec, ws):
     acts, pres = ws[0], ws[1]
     if pres.shape[0] < acts.shape[0]:
         for code in spec[0]:
-            if ELU <= code <= LAST_PREACTIVATION:
+            if code >= ELU:
                 raise ValueError("this hidden activation needs a pre-activation workspace")
 
 

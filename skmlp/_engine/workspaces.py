@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from . import batch_norm as _batch_norm
 from . import dropout as _dropout
 from . import network as _engine
-from .activations import PREACTIVATION_CODES
+from .activations import needs_preactivation
 
 # Placeholders for the representation a kernel call does not use; the
 # kernels never write to them.
@@ -70,7 +70,7 @@ def preactivation_workspace(layout, rows, hidden, dtype):
     training forward pass computes ``z`` there and leaves the slopes
     ``f'(z)`` for the backward pass. For the others it is empty.
     """
-    needed = any(int(code) in PREACTIVATION_CODES for code in np.atleast_1d(hidden))
+    needed = any(needs_preactivation(int(code)) for code in np.atleast_1d(hidden))
     used = needed and len(layout.units) > 2
     return np.empty(layout.workspace_size(rows) if used else 0, dtype=dtype)
 

@@ -13,6 +13,10 @@ from numbers import Integral
 import numpy as np
 
 from .._engine.activations import HIDDEN_ACTIVATIONS
+from .._engine.user import activation_code, check_function
+
+#: What a user-defined activation returns, for the error messages.
+_RETURNS = "takes a float z and returns the tuple (f(z), f'(z))"
 
 
 def auto_width(n_features: int, n_outputs: int) -> int:
@@ -65,6 +69,9 @@ def hidden_activations(activation, n_hidden, sizes=None):
     ``n_hidden`` entries. ``sizes`` (``hidden_layer_sizes``) is named in the
     error message of a wrong length.
     """
+    if callable(activation) and not isinstance(activation, (str, type)):
+        check_function(activation, "activation", _RETURNS)
+        return [activation] * n_hidden
     if isinstance(activation, str):
         if activation not in HIDDEN_ACTIVATIONS:
             raise ValueError(
@@ -76,6 +83,11 @@ def hidden_activations(activation, n_hidden, sizes=None):
         raise ValueError(
             "activation must be a name or a list or tuple of names, one per hidden "
             "layer, got %r." % (activation,)
+        )
+    if any(callable(name) and not isinstance(name, str) for name in names):
+        raise ValueError(
+            "activation: a user-defined activation is given alone, for every hidden "
+            "layer, not in a list; got %r." % (activation,)
         )
     unknown = [name for name in names if not (isinstance(name, str) and name in HIDDEN_ACTIVATIONS)]
     if unknown:
@@ -97,8 +109,15 @@ def _is_sequence(value):
 
 
 def activation_codes(names):
-    """The kernels' ``hidden`` array: the int64 code of each hidden layer's activation."""
-    return np.array([HIDDEN_ACTIVATIONS[name] for name in names], dtype=np.int64)
+    """The kernels' ``hidden`` array: the int64 code of each hidden layer's activation.
+
+    A user-defined activation (a function) gets its code in this process
+    (:func:`skmlp._engine.user.activation_code`).
+    """
+    return np.array(
+        [HIDDEN_ACTIVATIONS[n] if isinstance(n, str) else activation_code(n) for n in names],
+        dtype=np.int64,
+    )
 
 
 def init_activations(activation, names):
@@ -109,6 +128,8 @@ def init_activations(activation, names):
     every matrix, which is scikit-learn's rule (its 'logistic' gain applies to
     the output layer's weights too).
     """
+    if not isinstance(activation, str) and callable(activation):
+        return [None] * (len(names) + 1)  # a user-defined activation: the default gain
     if isinstance(activation, str) or not names:
         name = activation if isinstance(activation, str) else None
         return [name] * (len(names) + 1)

@@ -131,6 +131,15 @@ def _check_input(operator):
         )
     _input_dtype(operator)
     model = operator.raw_operator
+    activation = model.activation
+    if callable(activation) and not isinstance(activation, str):
+        name = getattr(getattr(activation, "py_func", activation), "__qualname__", activation)
+        raise ValueError(
+            "%s uses the user-defined activation %s, compiled Numba code that an ONNX "
+            "graph cannot express; only the built-in activations are exported (a "
+            "user-defined loss is: it does not take part in prediction)."
+            % (type(model).__name__, name)
+        )
     width = operator.inputs[0].type.shape[1] if len(operator.inputs[0].type.shape) == 2 else None
     if isinstance(width, int) and width != model.n_features_in_:
         raise ValueError(
