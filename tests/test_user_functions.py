@@ -287,3 +287,19 @@ def test_a_second_process_loads_the_user_kernels_from_the_cache(tmp_path):
 )
 def test_sklearn_compatible_estimator_with_user_functions(estimator, check):
     check(estimator)
+
+
+def test_a_redefined_function_gets_kernels_of_its_own():
+    # A notebook cell run again with another constant: same name, other code.
+    namespace = {"numba": numba}
+    source = "@numba.njit\ndef scaled(z):\n    return {0} * z, {0}\n"
+    X, y = _digits(60)
+    slopes = []
+    for factor in (1.0, 2.0):
+        exec(source.format(factor), namespace)
+        model = MLPClassifier(activation=namespace["scaled"], hidden_layer_sizes=(3,), max_iter=1)
+        _fit(model, X, y)
+        z = X @ model.coefs_[0] + model.intercepts_[0]
+        assert_allclose(model.transform(X), factor * z, rtol=1e-12)
+        slopes.append(user.activation_code(namespace["scaled"]))
+    assert slopes[0] != slopes[1]

@@ -94,15 +94,22 @@ def check_function(fn, parameter, signature):
         )
 
 
-def _own_dispatcher(fn):
-    """A dispatcher of the engine's own for the user's function, with a stable identity."""
-    py_func = fn.py_func
+def _digest(fn):
+    """A hash of ``fn``'s module, name and code (its bytecode and constants)."""
+    code = fn.py_func.__code__
     try:
-        code = marshal.dumps(py_func.__code__)
+        compiled = marshal.dumps(code)
     except ValueError:  # pragma: no cover - a code object marshal cannot write
-        code = py_func.__code__.co_code
-    digest = hashlib.sha256(function_name(fn).encode() + b"\0" + code).hexdigest()
-    own = kernel(py_func)
+        compiled = code.co_code + repr(code.co_consts).encode()
+    return hashlib.sha256(function_name(fn).encode() + b"\0" + compiled).hexdigest()
+
+
+def _own_dispatcher(fn, digest):
+    """A dispatcher of the engine's own for the user's function, with a stable identity."""
+    try:
+        own = kernel(fn.py_func)
+    except RuntimeError:  # no file to cache it by (exec, a plain REPL): compiled per process
+        own = kernel(fn.py_func, cache=False)
     own._set_uuid(f"skmlp-user-{digest}")
     return own
 
@@ -150,12 +157,13 @@ def _loss_kernel(f):
 
 
 def _code(kind, fn, first, build):
-    key = (kind, function_name(fn), fn.py_func.__code__.co_code)
+    digest = _digest(fn)
+    key = (kind, digest)
     with _lock:
         code = _codes.get(key)
         if code is None:
             code = first + len(_kernels[kind])
-            _kernels[kind][code] = build(_own_dispatcher(fn))
+            _kernels[kind][code] = build(_own_dispatcher(fn, digest))
             _codes[key] = code
     return code
 
