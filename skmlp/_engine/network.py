@@ -610,7 +610,7 @@ def jobs(configurations):
     user's functions and leave those out, so the lists agree on every job
     before them (the process that knows them compiles them).
     """
-    found = [_parallel.Job(_run, None, None, _plugs.run_arguments())]
+    found = [_parallel.Job(_run, None, None, _plugs.run_arguments(), weight=4)]
     users = []  # the kernels of user-defined functions: last (helpers do not know them)
     seen = set()
     for key in configurations:
@@ -623,7 +623,8 @@ def jobs(configurations):
             if (kernel, slot, kernel_dtype) not in seen:
                 seen.add((kernel, slot, kernel_dtype))
                 signature = _plugs.signature(slot, kernel_dtype)
-                job = _parallel.Job(kernel, slot, kernel_dtype, signature)
+                weight = 2 if slot in _plugs.SKELETONS else 1
+                job = _parallel.Job(kernel, slot, kernel_dtype, signature, weight)
                 (users if _user.is_kernel(kernel) else found).append(job)
     return found + users
 

@@ -8,9 +8,10 @@ process (a global lock), so the first fit used one core while the others
 waited.
 
 When a configuration's first table is made (:func:`skmlp._engine.network.table`)
-and at least two of its kernels are neither in memory nor in the disk cache,
-:func:`compile_jobs` starts helper processes (at most :func:`helpers`: one per
-free core, up to :data:`MAX_HELPERS`). Each imports the engine alone
+and enough of its kernels are neither in memory nor in the disk cache (the
+skeletons, or a dozen small kernels: :data:`MIN_WORK`), :func:`compile_jobs`
+starts helper processes (at most :func:`helpers`: one per free core, up to
+:data:`MAX_HELPERS`, and one per :data:`MIN_WORK` of work). Each imports the engine alone
 (neither scikit-learn nor the estimators), and every process, this one
 included, takes the next unclaimed kernel of the same list until none is
 left: a kernel is claimed by creating its file in a directory of the call's
@@ -42,6 +43,11 @@ import numba
 
 #: The most helper processes one process starts.
 MAX_HELPERS = 3
+#: The least work worth a helper, in units of a small kernel's compilation
+#: (about 0.25 s on a 2-core machine; :attr:`Job.weight`): a helper's start
+#: (importing NumPy, Numba and the engine, and Numba's own first compilation)
+#: costs about three of them.
+MIN_WORK = 8
 #: Seconds to wait for the helpers once this process has claimed its last
 #: kernel (each kernel takes well under one); then they are stopped and this
 #: process compiles what they left.
@@ -68,8 +74,9 @@ class Job:
     calls with ``signature`` (a tuple of argument types).
     """
 
-    def __init__(self, kernel, slot, dtype, signature):
+    def __init__(self, kernel, slot, dtype, signature, weight=1):
         self.kernel, self.slot, self.dtype, self.signature = kernel, slot, dtype, signature
+        self.weight = weight  # its compile time, in units of a small kernel's
 
     @property
     def group(self):
@@ -158,7 +165,8 @@ def compile_jobs(jobs, configurations):
     with _lock:
         groups = _groups(jobs)
         missing = [number for number, group in enumerate(groups) if not group[0].compiled()]
-        n_helpers = min(helpers(), len(missing) - 1)
+        work = sum(job.weight for number in missing for job in groups[number])
+        n_helpers = min(helpers(), len(missing) - 1, work // MIN_WORK)
         if n_helpers <= 0:
             return 0
         directory = tempfile.mkdtemp(prefix="skmlp-compile-")
