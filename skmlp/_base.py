@@ -841,6 +841,21 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             reset=False,
         )
 
+    def _input_gradients(self, X, output, sign):
+        """``sign * d outputs[:, output] / d X`` for the rows of validated ``X``, by the
+        compiled backward pass (:mod:`skmlp._engine.attribution`)."""
+        from ._engine.attribution import gradients
+
+        params = self._sync_params()
+        layout = self._layout
+        inp = EngineInput(X, params.dtype)
+        norm = norm_pack(layout, self._running, 0, training=False)
+        spec = self._spec(params.dtype)
+        return gradients(
+            params, layout.pack, inp.pack, spec, norm, NO_DROPOUT[params.dtype], output, sign,
+            _PREDICT_WORKSPACE,
+        )  # fmt: skip
+
     def _forward_pass_fast(self, X, check_input=True, depth=None, dtype=None):
         """Output-layer activations for X (probabilities or predicted values).
 

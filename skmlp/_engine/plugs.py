@@ -65,7 +65,10 @@ PENALTY = 18  # the regularisation term
 SUM = 19  # the sample weights' sum
 FINISH = 20  # finish L-BFGS's raw gradient
 ITEMSIZE = 21  # not an address: the bytes per element of the model's dtype
-N_SLOTS = 22
+# The gradient of an output with respect to the input (attribution.py).
+SEED = 22  # the output's gradient with respect to the output pre-activation
+NORM_INFER_BACKWARD = 23  # back through a hidden layer's normalisation at prediction
+N_SLOTS = 24
 
 #: The slots holding skeletons: compiled once for both dtypes, with the
 #: model's arrays opaque (:mod:`skmlp._engine.views`).
@@ -153,6 +156,8 @@ def signature(slot, dtype):
         PENALTY: f64(V, i64, f64, f64),
         SUM: f64(V),
         FINISH: types.void(V, V, i64, f64, f64, f64),
+        SEED: types.void(i64, M, i64, f64, M),
+        NORM_INFER_BACKWARD: types.void(V, norm, i64, M),
     }[slot]
 
 
@@ -198,6 +203,8 @@ column_sums_fn = _plug_intrinsic(COLUMN_SUMS)
 penalty_fn = _plug_intrinsic(PENALTY)
 sum_fn = _plug_intrinsic(SUM)
 finish_fn = _plug_intrinsic(FINISH)
+seed_fn = _plug_intrinsic(SEED)
+norm_infer_backward_fn = _plug_intrinsic(NORM_INFER_BACKWARD)
 
 _addresses = {}
 _lock = threading.Lock()
