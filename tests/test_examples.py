@@ -126,6 +126,22 @@ def test_user_functions_example_claims():
     assert rows["asymmetric"][1] < rows["squared_error"][1]
 
 
+def test_attributions_example_claims():
+    result = _run(EXAMPLES_DIR / "plot_attributions.py")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert float(re.search(r"largest relative error (\S+)", out).group(1)) < 1e-6
+    assert float(re.search(r"max abs difference (\S+)", out).group(1)) < 1e-6
+    # The two importances rank the features alike, and agree on the top two.
+    assert float(re.search(r"rank correlation of the two importances: (\S+)", out).group(1)) > 0.7
+    rows = [line.split() for line in out.splitlines()]
+    header = rows.index(["feature", "mean", "|IG|", "permutation"])
+    table = {row[0]: (float(row[1]), float(row[2])) for row in rows[header + 1 : header + 11]}
+    by_ig = sorted(table, key=lambda name: -table[name][0])
+    by_permutation = sorted(table, key=lambda name: -table[name][1])
+    assert set(by_ig[:2]) == set(by_permutation[:2])
+
+
 def test_onnx_export_example_claims():
     path = EXAMPLES_DIR / "plot_onnx_export.py"
     _skip_without_requirements(path)
