@@ -120,14 +120,34 @@ def test_integrated_gradients_are_complete_for_smooth_networks(activation):
         assert result.error.max() < 1e-6
 
 
-def test_integrated_gradients_say_the_error_they_reached_with_relu():
-    reg = _fit(
-        MLPRegressor(hidden_layer_sizes=(16, 8), max_iter=80, random_state=0), X, Y_REG[:, 0]
-    )
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(activation="relu", hidden_layer_sizes=(16, 8)),
+        dict(activation="leaky_relu", hidden_layer_sizes=(12,), batch_norm=True),
+        dict(activation=["relu", "identity"], hidden_layer_sizes=(12, 6), batch_norm=True),
+    ],
+)
+def test_integrated_gradients_are_complete_for_relu_networks(params):
+    # The path is cut at the units' kinks; each linear piece is integrated alone.
+    reg = _fit(MLPRegressor(max_iter=80, random_state=0, **params), X, Y_REG)
+    clf = _fit(MLPClassifier(max_iter=80, random_state=0, **params), X, Y_CLS)
+    for model, target in ((reg, 0), (reg, 1), (clf, None), (clf, 0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            result = integrated_gradients(model, X[:25], target=target)
+        assert result.error.max() < 1e-6
+        assert_allclose(result.attributions.sum(axis=1), result.difference, rtol=1e-6, atol=1e-9)
+
+
+def test_integrated_gradients_say_the_error_they_reached():
+    # relu and tanh mixed: fixed points on the path, whose error falls as 1 / n_steps.
+    model = MLPRegressor(hidden_layer_sizes=(16, 8), activation=["relu", "tanh"], max_iter=80,
+                         random_state=0)  # fmt: skip
+    reg = _fit(model, X, Y_REG[:, 0])
     with pytest.warns(UserWarning, match="relative error of") as record:
         result = integrated_gradients(reg, X[:10], n_steps=8)
     assert f"{result.error.max():.2g}" in str(record[0].message)
-    # More steps, smaller error (it falls about as one over the steps).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         finer = integrated_gradients(reg, X[:10], n_steps=256)
