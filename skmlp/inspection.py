@@ -273,9 +273,7 @@ default=None
     Z = _validated(network, transforms, X)
     n, d = Z.shape
     if baseline is None:
-        B = np.zeros((1, network.n_features_in_)) if not transforms else None
-        if B is None:
-            B = _validated(network, transforms, np.zeros((1, d)))
+        B = _validated(network, transforms, np.zeros((1, d)))
     else:
         B = np.atleast_2d(np.asarray(baseline, dtype=np.float64))
         if B.shape[1] != d or B.shape[0] not in (1, n):
@@ -319,8 +317,8 @@ default=None
         warnings.warn(
             "The integrated gradients add up to f(x) - f(baseline) within a relative "
             "error of %.2g (largest over the samples), above rtol=%g: raise n_steps "
-            "(now %d; the error falls as 1 / n_steps with relu-like activations, much "
-            "faster with smooth ones)." % (error.max(), rtol, n_steps),
+            "(now %d; with relu-like and smooth activations mixed, the error falls as "
+            "1 / n_steps)." % (error.max(), rtol, n_steps),
             UserWarning,
             stacklevel=2,
         )
