@@ -16,13 +16,11 @@ adds.
 
 import numpy as np
 
-from . import activations as _activations
 from . import network as _network
 from . import plugs as _plugs
-from .activations import ANY, ELU, EXP, LOGISTIC, SOFTMAX
+from .activations import ELU, EXP, LOGISTIC, SOFTMAX, needs_preactivation
 from .jit import internal, like, skeleton
 from .plugs import (
-    ACTIVATE_SLOPE,
     DERIVATIVE,
     DOT,
     FORWARD,
@@ -138,16 +136,7 @@ def _table(dtype, spec, sparse, norm):
     found = _tables.get(key)
     if found is None:
         kernels = _network._kernels((*key, False, None, False))
-        if codes:
-            mixed = len(set(codes)) > 1
-            activate, activate_slope, derivative = _activations.kernels_of(
-                ANY if mixed else codes[0]
-            )
-            if mixed or codes[0] >= ELU:
-                kernels[ACTIVATE_SLOPE] = activate_slope
-                kernels[MULTIPLY] = _network._multiply
-            if mixed or codes[0] < ELU:
-                kernels[DERIVATIVE] = derivative
+        kernels.update(_network.hidden_kernels(codes, backward=True))
         kernels[SEED] = _seed
         if batch_norm:
             kernels[NORM_INFER_BACKWARD] = _norm_infer_backward
@@ -162,22 +151,14 @@ def gradients(params, layout, inp, spec, norm, drop, k, sign, max_workspace):
     Rows go through in blocks whose workspaces fit in ``max_workspace``
     elements; returns an ``(n_samples, n_features)`` array of the model's dtype.
     """
-    if not params.flags.writeable:
-        params = params.copy()
+    params, n, size, act_offsets, total = _network.blocks(params, layout, inp, max_workspace)
     dtype = params.dtype
-    units = layout[0]
-    X, _, _, indptr, sparse = inp
-    n = indptr.shape[0] - 1 if sparse else X.shape[0]
-    n_features = int(units[0])
-    out = np.empty((n, n_features), dtype=dtype)
+    X, sparse = inp[0], inp[4]
+    out = np.empty((n, int(layout[0][0])), dtype=dtype)
     if n == 0:
         return out
-    size = max(1, min(n, max_workspace // int(units[1:].sum())))
-    act_offsets = np.zeros(units.shape[0], dtype=np.int64)
-    act_offsets[2:] = np.cumsum(size * units[1:-1])
-    total = int(act_offsets[-1] + size * units[-1])
     acts, deltas = np.empty(total, dtype), np.empty(total, dtype)
-    keep = any(int(code) >= ELU for code in spec[0])
+    keep = any(needs_preactivation(int(code)) for code in spec[0])
     pres = np.empty(total if keep else 0, dtype)
     ws = _network._opaque((acts, pres, deltas, act_offsets), _network._WS)
     plugged = _table(dtype, spec, sparse, norm)

@@ -549,21 +549,37 @@ def _prediction(key):
     return (*key[:5], key[5], False, None, False)
 
 
+def hidden_kernels(codes, backward):
+    """``{slot: kernel}`` of the hidden activations ``codes``, for a forward pass
+    and, with ``backward``, for a backward pass after it.
+
+    The slopes of the activations computed from the pre-activation are kept
+    by the forward pass (``ACTIVATE_SLOPE``) and multiplied in
+    (``MULTIPLY``); the others' derivatives come from their output
+    (``DERIVATIVE``). A user-defined activation unknown to this process (a
+    compile helper) leaves its slots out.
+    """
+    kernels = {}
+    mixed = len(set(codes)) > 1
+    found = _activations.kernels_of(ANY if mixed else codes[0]) if codes else None
+    if found is not None:
+        activate, activate_slope, derivative = found
+        kernels[ACTIVATE] = activate
+        if backward:
+            if mixed or codes[0] >= ELU:
+                kernels[ACTIVATE_SLOPE] = activate_slope
+            if mixed or codes[0] < ELU:
+                kernels[DERIVATIVE] = derivative
+    if backward and any(code >= ELU for code in codes):
+        kernels[MULTIPLY] = _multiply
+    return kernels
+
+
 def _kernels(key):
     """``{slot: kernel}``: what the table of configuration ``key`` holds (see :func:`table`)."""
     _, codes, out_act, loss, sparse, batch_norm, dropout, solver, training = key
     kernels = {OUTPUT: _activations.KERNELS[out_act][0], FORWARD: forward, DOT: dot}
-    mixed = len(set(codes)) > 1
-    found = _activations.kernels_of(ANY if mixed else codes[0]) if codes else None
-    if found is not None:
-        one = codes[0]
-        activate, activate_slope, derivative = found
-        kernels[ACTIVATE] = activate
-        if training:
-            if mixed or one >= ELU:
-                kernels[ACTIVATE_SLOPE] = activate_slope
-            if mixed or one < ELU:
-                kernels[DERIVATIVE] = derivative
+    kernels.update(hidden_kernels(codes, backward=training))
     if training:
         kernels[BACKPROP] = backprop_
         loss_kernel = _losses.kernel_of(loss)
@@ -571,7 +587,7 @@ def _kernels(key):
             kernels[LOSS] = loss_kernel
         kernels[COLUMN_SUMS] = _column_sums
         kernels[PENALTY] = penalty_
-        if dropout or any(code >= ELU for code in codes):
+        if dropout:
             kernels[MULTIPLY] = _multiply
         if solver is None:  # the full-batch loss of L-BFGS (and backprop)
             kernels[SUM] = _sum
@@ -676,26 +692,38 @@ def _unused(dtype):
     return found
 
 
+def blocks(params, layout, inp, max_workspace):
+    """What the passes over every row of ``inp`` in blocks share.
+
+    Returns ``(params, n, size, act_offsets, total)``: ``params`` writeable
+    (a read-only copy, from a memory map, is copied: prediction does not
+    write it, but the plugged kernels are compiled for writeable arrays
+    only), the number of rows, the rows per block whose activations fit in
+    ``max_workspace`` elements, where each layer's block starts in a
+    workspace, and that workspace's size.
+    """
+    if not params.flags.writeable:
+        params = params.copy()
+    units = layout[0]
+    X, _, _, indptr, sparse = inp
+    n = indptr.shape[0] - 1 if sparse else X.shape[0]
+    size = max(1, min(n, max_workspace // int(units[1:].sum())))
+    act_offsets = np.zeros(units.shape[0], dtype=np.int64)
+    act_offsets[2:] = np.cumsum(size * units[1:-1])
+    return params, n, size, act_offsets, int(act_offsets[-1] + size * units[-1])
+
+
 def predict(params, layout, inp, max_workspace, spec, norm, drop, depth):
     """Activations of layer ``depth`` for every row of ``inp`` (see :func:`_run`'s ``PREDICT``).
 
     Rows go through in blocks whose activations fit in ``max_workspace``
     elements.
     """
-    if not params.flags.writeable:
-        # Loaded read-only (a memory map): prediction does not write it, but
-        # the plugged kernels are compiled for writeable arrays only.
-        params = params.copy()
-    units = layout[0]
-    X, _, _, indptr, sparse = inp
-    n = indptr.shape[0] - 1 if sparse else X.shape[0]
-    block = max(1, min(n, max_workspace // int(units[1:].sum())))
-    act_offsets = np.zeros(units.shape[0], dtype=np.int64)
-    act_offsets[2:] = np.cumsum(block * units[1:-1])
-    acts = _bytes(np.empty(act_offsets[-1] + block * units[-1], dtype=params.dtype))
+    params, n, block, act_offsets, total = blocks(params, layout, inp, max_workspace)
+    acts = _bytes(np.empty(total, dtype=params.dtype))
     rows = np.empty(block, dtype=np.int64)
-    out = np.empty((n, units[depth]), dtype=params.dtype)
-    plugged = table(params.dtype, spec, sparse, norm, None, None, training=False)
+    out = np.empty((n, layout[0][depth]), dtype=params.dtype)
+    plugged = table(params.dtype, spec, inp[4], norm, None, None, training=False)
     grads, opt, train, unused = _unused(params.dtype)
     buffers = (unused[0], _bytes(out), unused[2], rows, unused[4])
     _run(
