@@ -60,6 +60,10 @@ _GENERATORS = weakref.WeakKeyDictionary()
 # Largest activation workspace (elements) prediction uses; rows go in blocks.
 _PREDICT_WORKSPACE = 1 << 22
 _EPSILON = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float32, np.float64)}
+#: The log losses' kernel parameter (their probability clip) per dtype, as the
+#: kernels take it: a float64 array (writeable, as Numba types the
+#: kernels' arguments), shared by every model and never written.
+_CLIP = {dtype: np.array([eps]) for dtype, eps in _EPSILON.items()}
 _CODES = {}  # (activation, loss, out_activation_, n_layers) -> the kernels' codes (_codes)
 
 
@@ -455,8 +459,20 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return Y
 
     def _loss_param(self, dtype):
-        """The loss kernel's parameter: the probability clip of the log losses."""
-        return _EPSILON[np.dtype(dtype)]
+        """The loss kernel's parameters (a float64 array): the log losses' probability clip."""
+        return _CLIP[np.dtype(dtype)]
+
+    def _loss_name(self):
+        """The name of the loss kernel (:data:`skmlp._engine.losses.LOSSES`), or the callable."""
+        return self.loss
+
+    def _decays_on_plateau(self):
+        """Whether a plateau divides the learning rate before it stops training (the trainer's)."""
+        return False
+
+    def _n_network_outputs(self, n_outputs):
+        """The output layer's width for ``n_outputs`` targets."""
+        return n_outputs
 
     def _spec(self, dtype):
         """The ``spec`` pack of the kernels: the three codes and the loss parameter."""
@@ -486,7 +502,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 hash(activation)
             except TypeError:  # not a sequence of hashable names: validated uncached
                 return self._new_codes()
-        key = (activation, self.loss, self.out_activation_, len(self._layout.units))
+        key = (activation, self._loss_name(), self.out_activation_, len(self._layout.units))
         codes = _CODES.get(key)
         if codes is None:
             codes = self._new_codes()
@@ -496,7 +512,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return codes
 
     def _new_codes(self):
-        loss = self.loss
+        loss = self._loss_name()
         if loss == "log_loss" and self.out_activation_ == "logistic":
             loss = "binary_log_loss"
         n_hidden = len(self._layout.units) - 2
@@ -535,8 +551,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if weighted and not np.any(sample_weight != 0):
             raise ValueError("Sample weights must contain at least one non-zero number.")
 
-        hidden_layer_sizes = self._validated_hidden_layer_sizes(X.shape[1], y.shape[1])
-        layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
+        n_outputs = self._n_network_outputs(y.shape[1])
+        hidden_layer_sizes = self._validated_hidden_layer_sizes(X.shape[1], n_outputs)
+        layer_units = [X.shape[1], *hidden_layer_sizes, n_outputs]
         if not first_pass:
             previous = self._layout.units.tolist()
             if previous != layer_units:
@@ -647,6 +664,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             max_grad_norm=self.max_grad_norm,
             warmup_fraction=self.warmup_fraction,
             schedule_adam=self.schedule_adam,
+            decay_on_plateau=self._decays_on_plateau(),
         )
         state = trainer.fit(X, self._training_targets(y), sample_weight, validation)
         self.__dict__.update(state.fitted_attributes())

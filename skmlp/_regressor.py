@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
+from sklearn.metrics import d2_pinball_score, r2_score
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -12,12 +12,30 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docstrings
 from ._base import BaseMultilayerPerceptron
+from ._engine.losses import monotone_quantiles
 from ._engine.user import check_function, check_loss, is_user_function
 from ._training.rollback import unchanged_on_failure
 from ._transform import HiddenLayerTransformerMixin
 
 #: What a user-defined loss returns, for the error messages.
 _LOSS_RETURNS = "takes floats (y_true, y_pred) and returns the tuple (loss, d loss / d y_pred)"
+
+
+def _d2_pinball(taus):
+    """The mean D2 pinball score of predictions of the quantiles ``taus`` (last axis)."""
+
+    def score(y, Q, sample_weight=None):
+        y = np.asarray(y)
+        return float(
+            np.mean(
+                [
+                    d2_pinball_score(y, Q[..., j], alpha=tau, sample_weight=sample_weight)
+                    for j, tau in enumerate(taus)
+                ]
+            )
+        )
+
+    return score
 
 
 class MLPRegressor(RegressorMixin, HiddenLayerTransformerMixin, BaseMultilayerPerceptron):
@@ -50,7 +68,7 @@ or callable, default='squared_error'
         Threshold of the Huber loss, in the units of ``y``. Only used when
         ``loss='huber'``.
 
-    quantile : float, default=0.5
+    quantile : float or array-like of float, default=0.5
         The quantile ``q`` in (0, 1) predicted with ``loss='quantile'``, for
         every output: the pinball loss of a residual ``u = y - prediction`` is
         ``q * u`` for ``u >= 0`` and ``(q - 1) * u`` otherwise (0.5 gives half
@@ -58,7 +76,20 @@ or callable, default='squared_error'
         :class:`~sklearn.linear_model.QuantileRegressor`. :meth:`score` stays
         R2, as for scikit-learn's quantile estimators; use
         :func:`~sklearn.metrics.mean_pinball_loss` (or ``scoring`` with early
-        stopping) to measure quantile predictions. Only used when
+        stopping) to measure quantile predictions.
+
+        A strictly increasing list of quantiles (for example ``[0.05, 0.5,
+        0.95]``, a 90% prediction interval and the median) trains one network
+        for all of them: :meth:`predict` returns them along a last axis, and
+        they never cross, by construction (each is the one before plus a
+        softplus, so the ordering holds for any input). The loss is the sum
+        of their pinball losses, and :meth:`score` the mean of their
+        :func:`~sklearn.metrics.d2_pinball_score`. With the stochastic
+        solvers and ``learning_rate`` 'constant' (the default) or 'adaptive',
+        a plateau of the training loss (or validation score) divides the
+        learning rate by 5 before training stops, for adam too: the steps of
+        the pinball loss do not shrink near its optimum by themselves, and at
+        a constant rate the quantiles would stay noisy. Only used when
         ``loss='quantile'``.
 
     Attributes
@@ -96,7 +127,7 @@ or callable, default='squared_error'
             callable,
         ],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
-        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), "array-like"],
     }
 
     def __init__(
@@ -180,11 +211,51 @@ or callable, default='squared_error'
             check_function(self.loss, "loss", _LOSS_RETURNS)
             check_loss(self.loss)
 
+    def _quantiles(self):
+        """The quantiles of a ``loss='quantile'`` fit given a list of them, else None.
+
+        A float64 array, validated: one dimension, at least one value, each
+        in (0, 1), strictly increasing (ValueError otherwise).
+        """
+        quantile = self.quantile
+        if self.loss != "quantile" or isinstance(quantile, Real):
+            return None
+        try:
+            taus = np.array(quantile, dtype=np.float64)
+        except (TypeError, ValueError):
+            taus = None
+        if taus is None or taus.ndim != 1 or taus.size == 0:
+            raise ValueError(
+                "quantile must be a float in (0, 1) or a non-empty 1-D list of such floats; "
+                f"got {quantile!r}."
+            )
+        if not (np.all(taus > 0) and np.all(taus < 1)):
+            raise ValueError(
+                f"Every quantile must be in the open interval (0, 1); got {quantile!r}."
+            )
+        if np.any(np.diff(taus) <= 0):
+            raise ValueError(
+                f"The quantiles must be strictly increasing; got {quantile!r}. Pass them "
+                "sorted, without repeats: the outputs come in that order."
+            )
+        return taus
+
+    def _loss_name(self):
+        return "quantiles" if self._quantiles() is not None else self.loss
+
+    def _decays_on_plateau(self):
+        return self.loss == "quantile"
+
+    def _n_network_outputs(self, n_outputs):
+        taus = self._quantiles()
+        return n_outputs if taus is None else n_outputs * len(taus)
+
     def _loss_param(self, dtype):
         if self.loss == "huber":
-            return float(self.huber_delta)
+            return np.array([float(self.huber_delta)])
         if self.loss == "quantile":
-            return float(self.quantile)
+            taus = self._quantiles()
+            return np.array([float(self.quantile)]) if taus is None else taus
         return super()._loss_param(dtype)
 
     def predict(self, X):
@@ -198,7 +269,10 @@ or callable, default='squared_error'
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
+            The predicted values. With ``loss='quantile'`` and a list of
+            quantiles, the predicted quantiles, increasing along the last
+            axis: of shape (n_samples, n_quantiles) for one target, else
+            (n_samples, n_outputs, n_quantiles).
         """
         if not hasattr(self, "_params"):  # cheap test first: predict latency counts
             check_is_fitted(self)
@@ -206,12 +280,67 @@ or callable, default='squared_error'
 
     def _predict(self, X, check_input=True, dtype=None):
         y_pred = self._forward_pass_fast(X, check_input=check_input, dtype=dtype)
+        taus = self._fitted_quantiles()
+        if taus is not None:
+            Q = monotone_quantiles(y_pred, len(taus))
+            return Q[:, 0, :] if Q.shape[1] == 1 else Q
         if y_pred.shape[1] == 1:
             return y_pred.ravel()
         return y_pred
 
+    def _fitted_quantiles(self):
+        """The quantiles of a fitted model that predicts several, else None.
+
+        ValueError when ``quantile`` no longer has as many as the network
+        has outputs per target (changed since ``fit``).
+        """
+        taus = self._quantiles()
+        if taus is None:
+            return None
+        fitted = int(self._layout.units[-1]) // self.n_outputs_
+        if fitted != len(taus):
+            raise ValueError(
+                f"This model was fitted for {fitted} quantile(s) per target, but quantile "
+                f"now lists {len(taus)}: fit it again after changing quantile."
+            )
+        return taus
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination of the prediction.
+
+        As :meth:`sklearn.base.RegressorMixin.score`: R2. With
+        ``loss='quantile'`` and a list of quantiles, the mean over the
+        quantiles (and outputs) of :func:`~sklearn.metrics.d2_pinball_score`,
+        the fraction of the pinball loss of each quantile that the model
+        explains (R2's counterpart for quantiles: 1 is best, 0 is the
+        constant quantile of ``y``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values for ``X``.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R2 (or mean D2 pinball score) of ``self.predict(X)`` against ``y``.
+        """
+        if self._quantiles() is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        return _d2_pinball(self._quantiles())(y, self.predict(X), sample_weight=sample_weight)
+
     def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)
+        taus = self._quantiles()
+        score_function = r2_score if taus is None else _d2_pinball(taus)
+        return self._score_with_function(
+            X, y, sample_weight=sample_weight, score_function=score_function
+        )
 
     def _validate_input(self, X, y, incremental, reset):
         plain = incremental and not reset and self._is_plain_input(X, finite=False)

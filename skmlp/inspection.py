@@ -23,6 +23,7 @@ scale (the chain rule); integrated gradients are the same in either unit.
 import warnings
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
@@ -130,7 +131,8 @@ def _outputs(network, target, n_samples, X):
         if n_outputs > 1:
             raise ValueError(
                 "target is required for a regressor with %d outputs: the index of the "
-                "output to attribute." % n_outputs
+                "output to attribute (a column of predict(X).reshape(len(X), -1), a quantile "
+                "of a model of several)." % n_outputs
             )
         target = 0
     target = np.broadcast_to(np.asarray(target), (n_samples,))
@@ -142,9 +144,21 @@ def _outputs(network, target, n_samples, X):
     return [(k, 1.0, np.asarray(rows)) for k, rows in result.items()]
 
 
+def _quantiles(network):
+    """The quantiles of a regressor that predicts several per target, else None."""
+    return None if is_classifier(network) else network._fitted_quantiles()
+
+
 def _values(network, X, outputs):
-    """The attributed output of each row (``sign * outputs[:, k]``, as :func:`_outputs` chose)."""
-    out = network._forward_pass_fast(X, check_input=False)
+    """The attributed output of each row (``sign * outputs[:, k]``, as :func:`_outputs` chose).
+
+    For a model of several quantiles, output ``k`` is column ``k`` of
+    ``predict(X).reshape(len(X), -1)``.
+    """
+    if _quantiles(network) is not None:
+        out = network._predict(X, check_input=False).reshape(X.shape[0], -1)
+    else:
+        out = network._forward_pass_fast(X, check_input=False)
     values = np.empty(X.shape[0], dtype=np.float64)
     for k, sign, rows in outputs:
         values[rows] = sign * out[rows, k] + (1.0 if sign < 0 else 0.0)
@@ -152,9 +166,31 @@ def _values(network, X, outputs):
 
 
 def _gradients(network, X, outputs):
+    taus = _quantiles(network)
     G = np.empty(X.shape, dtype=np.float64)
     for k, sign, rows in outputs:
-        G[rows] = network._input_gradients(X[rows], k, sign)
+        if taus is None:
+            G[rows] = network._input_gradients(X[rows], k, sign)
+        else:
+            G[rows] = _quantile_gradients(network, X[rows], k, len(taus))
+    return G
+
+
+def _quantile_gradients(network, X, k, n_quantiles):
+    """The gradient of predicted quantile ``k`` (flat index: target, then quantile).
+
+    The quantile ``j`` of a target is ``z_0 + softplus(z_1) + ... +
+    softplus(z_j)`` of the target's network outputs ``z``
+    (``skmlp._engine.losses.monotone_quantiles``): its gradient is the sum
+    of theirs, ``z_l``'s weighted by ``sigmoid(z_l)`` for ``l >= 1``.
+    """
+    target, j = divmod(k, n_quantiles)
+    first = target * n_quantiles
+    Z = network._forward_pass_fast(X, check_input=False).astype(np.float64)
+    G = network._input_gradients(X, first, 1.0).astype(np.float64)
+    for column in range(first + 1, first + j + 1):
+        slope = expit(Z[:, column])
+        G += slope[:, None] * network._input_gradients(X, column, 1.0)
     return G
 
 
@@ -184,7 +220,9 @@ def input_gradients(estimator, X, *, target=None):
         class (a label of ``classes_``; for each sample its own with an
         array; ``None``: each sample's predicted class), or for a multilabel
         classifier of this label index. For a regressor, this output's index
-        (``None``: the only output).
+        (``None``: the only output); for a model of several quantiles
+        (``loss='quantile'`` with a list), the index of a column of
+        ``predict(X).reshape(len(X), -1)``: of the quantile, with one target.
 
     Returns
     -------

@@ -372,6 +372,21 @@ def test_robust_regression_example_claims():
     assert abs(absolute["test_bias"]) < huber["test_bias"] < 0.25
 
 
+def test_prediction_intervals_example_claims():
+    stdout = _output("plot_prediction_intervals.py")
+    values = _values(stdout)
+    assert values["epochs"] < 200  # ended before max_iter: no ConvergenceWarning
+    for row in _rows(stdout, "quantile"):
+        q = row["quantile"]
+        assert abs(row["coverage"] - q) <= 0.02
+        assert abs(row["coverage_quiet"] - q) <= 0.025
+        assert abs(row["coverage_noisy"] - q) <= 0.025
+    for row in _rows(stdout, "half"):
+        assert abs(row["width"] / row["true_width"] - 1) <= 0.05
+    assert values["crossings"] == 0
+    assert 0 < values["mean_d2_pinball"] < 1
+
+
 def _value(stdout, prefix):
     """The text after ``prefix`` on the line of the example's output that starts with it."""
     line = next(line for line in stdout.splitlines() if line.startswith(prefix))

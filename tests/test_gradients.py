@@ -167,7 +167,8 @@ class KernelLoss:
         self.batch = Batch(est, X, Y, sample_weight)
         batch = self.batch
         self.inp, self.n, self.Y, self.sw = batch.inp, batch.n, batch.Y, batch.sw
-        assert self.Y.shape == (self.n, int(est._layout.units[-1]))
+        # One column per target (a model of several quantiles has more outputs).
+        assert self.Y.shape == (self.n, est.n_outputs_)
         # How many times the value counts the data loss in the objective whose
         # gradient is computed: the squared error's value is a mean over outputs.
         self.outputs_averaged = self.Y.shape[1] if est._codes()[2] == LOSSES["squared_error"] else 1
@@ -553,6 +554,51 @@ def test_quantile_loss_gradient_matches_finite_differences(quantile, input_kind)
     np.testing.assert_allclose(value, expected, rtol=1e-12)
     # Not vacuous: another quantile's gradient fails at the same point.
     other = KernelLoss(est.set_params(quantile=1 - quantile + 0.05), X, Y, sample_weight)
+    assert not passes_gradient_check(other.grad(params), fd, value)
+
+
+@pytest.mark.parametrize("input_kind", ["dense", "sparse"])
+def test_several_quantiles_loss_gradient_matches_finite_differences(input_kind):
+    # Three quantiles of each target: three outputs per target, mapped to
+    # increasing quantiles (q0 = z0, qj = q(j-1) + softplus(zj)) inside the loss.
+    taus = np.array([0.1, 0.5, 0.9])
+    X, y, sample_weight = make_problem("squared_error_multioutput", input_kind, "nonuniform")
+    est = make_estimator("squared_error_multioutput", (4, 3), "tanh")
+    est.set_params(loss="quantile", quantile=list(taus)).fit(X, y, sample_weight=sample_weight)
+    n_targets = y.shape[1]
+    assert n_targets > 1 and est._layout.units[-1] == n_targets * len(taus)
+    Z, _ = reference_forward(est._params, est._layout, X, "tanh", "identity")
+    n = X.shape[0]
+    Z = Z.reshape(n, n_targets, 3)
+    steps = np.concatenate([Z[..., :1], np.log1p(np.exp(Z[..., 1:]))], axis=2)
+    Q = np.cumsum(steps, axis=2)
+    # Targets at least 0.1 from every quantile of their group, so that no
+    # finite difference straddles a kink: around a random quantile, retried.
+    rng = np.random.RandomState(1)
+    Y = np.empty((n, n_targets))
+    for i in range(n):
+        for t in range(n_targets):
+            while True:
+                candidate = Q[i, t, rng.randint(3)] + rng.uniform(-0.6, 0.6)
+                if np.min(np.abs(Q[i, t] - candidate)) >= 0.1:
+                    break
+            Y[i, t] = candidate
+    kernel = KernelLoss(est, X, Y, sample_weight)
+    np.testing.assert_array_equal(kernel.batch.spec[3], taus)  # the kernel gets the quantiles
+    params = est._params.copy()
+    value, grad = kernel.value_and_grad(params)
+    fd = finite_difference_gradient(kernel.loss, params)
+    global_error, entry_error = gradient_errors(grad, fd, value)
+    assert global_error <= RTOL, global_error
+    assert entry_error <= RTOL, entry_error
+    # The value is the sum of the quantiles' pinball losses.
+    u = Y[:, :, None] - Q
+    pinball = np.where(u >= 0, taus * u, (taus - 1) * u).sum(axis=(1, 2))
+    l2 = 0.5 * ALPHA * sum(np.sum(W**2) for W in est._layout.views(params)[0])
+    expected = (np.sum(sample_weight * pinball) + l2) / sample_weight.sum()
+    np.testing.assert_allclose(value, expected, rtol=1e-12)
+    # Not vacuous: other quantiles' gradient fails at the same point.
+    other = KernelLoss(est.set_params(quantile=[0.2, 0.5, 0.8]), X, Y, sample_weight)
     assert not passes_gradient_check(other.grad(params), fd, value)
 
 

@@ -37,7 +37,7 @@ def _output(model, X_, target):
     if hasattr(model, "predict_proba"):
         proba = model.predict_proba(X_)
         return proba[:, list(model.classes_).index(target)] if proba.ndim == 2 else proba
-    return np.atleast_2d(model.predict(X_).T).T[:, target]
+    return model.predict(X_).reshape(len(X_), -1)[:, target]
 
 
 def _central_differences(model, X_, target, h=1e-6):
@@ -214,3 +214,26 @@ def test_a_fit_does_not_compile_the_attribution_skeleton():
         [sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["0", "0"]
+
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_quantile_model_gradients_are_those_of_the_predicted_quantile(n_targets):
+    # The quantiles are a monotone map of the network's outputs: the gradient
+    # of each predicted quantile, not of a raw output, matches differences.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    y = X[:, 0] + np.abs(X[:, 1]) * rng.normal(size=300)
+    Y = y if n_targets == 1 else np.column_stack([y, X[:, 2] - y])
+    model = MLPRegressor(
+        loss="quantile", quantile=[0.1, 0.5, 0.9], hidden_layer_sizes=(8,), activation="tanh",
+        max_iter=50, random_state=0,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, Y)
+    x = X[:10]
+    for k in range(3 * n_targets):
+        G = input_gradients(model, x, target=k)
+        assert_allclose(G, _central_differences(model, x, k), rtol=1e-5, atol=1e-9)
+    result = integrated_gradients(model, x, target=3 * n_targets - 1)
+    assert np.max(result.error) <= 1e-6

@@ -291,3 +291,19 @@ def test_quantile_and_label_smoothing_models_convert():
     classifier = _fit(MLPClassifier, X, Y_IRIS, label_smoothing=0.1, hidden_layer_sizes="auto")
     label, proba = _run(classifier, X, options={"zipmap": False})
     _assert_classifier_parity(classifier, X, label, proba)
+
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_several_quantiles_export_as_predict_returns_them(dtype, n_targets):
+    # The network's outputs regrouped per target through the monotone map
+    # (first quantile, then cumulative softplus steps), predict's shape.
+    X = X_IRIS.astype(dtype)
+    y = X_RAW[:, :n_targets] if n_targets > 1 else X_RAW[:, 0]
+    model = _fit(MLPRegressor, X, y, loss="quantile", quantile=[0.1, 0.5, 0.9], max_iter=20)
+    (values,) = _run(model, X)
+    expected = model.predict(X)
+    assert values.dtype == dtype and values.shape == expected.shape
+    assert expected.shape == ((len(X), 3) if n_targets == 1 else (len(X), 2, 3))
+    assert_allclose(values, expected, rtol=0, atol=TOLERANCE[dtype])
+    assert np.all(np.diff(values, axis=-1) > 0)

@@ -29,6 +29,7 @@ BINARY_LOG_LOSS = 3
 ABSOLUTE_ERROR = 4
 HUBER = 5
 QUANTILE = 6
+QUANTILES = 7
 
 LOSSES = {
     "squared_error": SQUARED_ERROR,
@@ -38,6 +39,7 @@ LOSSES = {
     "absolute_error": ABSOLUTE_ERROR,
     "huber": HUBER,
     "quantile": QUANTILE,
+    "quantiles": QUANTILES,
 }
 
 
@@ -45,24 +47,25 @@ def _kernel(CODE):
     """The loss kernel of loss ``CODE``: only that loss is compiled into it."""
 
     @internal
-    def loss_and_delta(P, Y, sw, param, D):
+    def loss_and_delta(P, Y, sw, loss_params, D):
         """Weighted data loss ``sum_i sw_i * sum_j l(Y_ij, P_ij)`` and its gradient ``D``.
 
         The squared error's value is divided by the number of outputs (the mean
         over outputs, as scikit-learn reports it); its gradient ``D`` is not.
 
         ``D`` is the gradient with respect to the output pre-activation, times the
-        sample weight.  ``param`` is the loss's own parameter: the probability clip
-        of the log losses, the threshold of the Huber loss, the quantile ``q`` of
-        the pinball loss ``q * (y - p)`` for ``y >= p`` and ``(1 - q) * (p - y)``
-        otherwise.  The result is not yet divided by the weight sum.  The
-        absolute error and the pinball loss take the subgradient 0 where the
-        residual is 0.
+        sample weight.  ``param = loss_params[0]`` is the loss's own parameter:
+        the probability clip of the log losses, the threshold of the Huber
+        loss, the quantile ``q`` of the pinball loss ``q * (y - p)`` for ``y >=
+        p`` and ``(1 - q) * (p - y)`` otherwise.  The result is not yet divided
+        by the weight sum.  The absolute error and the pinball loss take the
+        subgradient 0 where the residual is 0.
         """
         n, m = P.shape
         zero = like(P, 0.0)
         total = 0.0
         per_output = 1.0 / m
+        param = loss_params[0]
         for i in range(n):
             w = sw[i]
             row = 0.0
@@ -120,8 +123,84 @@ def _kernel(CODE):
     return loss_and_delta
 
 
+@internal
+def _quantiles_loss_and_delta(P, Y, sw, taus, D):
+    """The pinball losses of several quantiles of each target, which cannot cross.
+
+    The ``QUANTILES`` kernel (``MLPRegressor(loss='quantile')`` given a list
+    of quantiles). The network's outputs come in groups of ``k =
+    len(taus)``, one group per target: output ``t * k + j`` is target
+    ``t``'s quantile ``taus[j]`` (``taus`` increasing), and ``Y`` holds one
+    column per target. A group's pre-activations ``z`` map to quantiles in
+    increasing order, ``q_0 = z_0`` and ``q_j = q_(j-1) + softplus(z_j)``
+    (:func:`monotone_quantiles` is the same map for predictions). The loss is
+    the sum of the pinball losses of the ``q_j`` (see ``_kernel``), and ``D``
+    its gradient with respect to ``z``: the sum of ``dL/dq_l`` over ``l >=
+    j``, times ``softplus'(z_j) = sigmoid(z_j)`` for ``j >= 1``; times the
+    sample weight.
+    """
+    n, m = P.shape
+    k = taus.shape[0]
+    total = 0.0
+    for i in range(n):
+        w = sw[i]
+        row = 0.0
+        for t in range(m // k):
+            y = float(Y[i, t])
+            start = t * k
+            q = 0.0
+            for j in range(k):
+                z = float(P[i, start + j])
+                q = z if j == 0 else q + _softplus(z)
+                tau = taus[j]
+                r = q - y
+                if r > 0.0:  # over-predicted: slope 1 - tau
+                    row += (1.0 - tau) * r
+                    D[i, start + j] = like(D, 1.0 - tau)
+                elif r < 0.0:  # under-predicted: slope -tau
+                    row -= tau * r
+                    D[i, start + j] = like(D, -tau)
+                else:
+                    D[i, start + j] = like(D, 0.0)
+            # Back through the cumulative sums: suffix sums of dL/dq.
+            after = 0.0
+            for j in range(k - 1, -1, -1):
+                after += float(D[i, start + j])
+                slope = 1.0 if j == 0 else _sigmoid(float(P[i, start + j]))
+                D[i, start + j] = like(D, after * slope * w)
+        total += w * row
+    return total
+
+
+@internal
+def _softplus(z):
+    """``log(1 + exp(z))`` without overflow."""
+    return z + np.log1p(np.exp(-z)) if z > 0.0 else np.log1p(np.exp(z))
+
+
+@internal
+def _sigmoid(z):
+    """``1 / (1 + exp(-z))`` without overflow."""
+    if z >= 0.0:
+        return 1.0 / (1.0 + np.exp(-z))
+    e = np.exp(z)
+    return e / (1.0 + e)
+
+
+def monotone_quantiles(Z, n_quantiles):
+    """The quantiles of the network's outputs ``Z`` under ``QUANTILES``' map, in NumPy.
+
+    ``Z`` of shape ``(n, n_targets * n_quantiles)``; returns ``(n, n_targets,
+    n_quantiles)`` of ``Z``'s dtype, increasing along the last axis.
+    """
+    Q = Z.reshape(Z.shape[0], -1, n_quantiles).copy()
+    Q[..., 1:] = np.logaddexp(0.0, Q[..., 1:])
+    return np.cumsum(Q, axis=-1, out=Q)
+
+
 #: ``code -> loss kernel``, each compiled on first use.
-KERNELS = {code: _kernel(code) for code in LOSSES.values()}
+KERNELS = {code: _kernel(code) for code in LOSSES.values() if code != QUANTILES}
+KERNELS[QUANTILES] = _quantiles_loss_and_delta
 
 
 def kernel_of(code):
@@ -137,12 +216,14 @@ def _loss_caller(address, P, Y, sw, param, D):
 
 
 def loss_and_delta(code, P, Y, sw, param, D):
-    """Weighted data loss of loss ``code`` and its gradient ``D`` (see ``_kernel``)."""
+    """Weighted data loss of loss ``code`` and its gradient ``D`` (see ``_kernel``).
+
+    ``param`` is the loss's parameter, a float or an array of them.
+    """
     dtype = P.dtype
     D_ = c_output(D)
     fn = address(kernel_of(int(code)), LOSS, dtype)
-    value = _loss_caller(
-        fn, c_input(P, dtype), c_input(Y, dtype), c_input(sw, dtype), float(param), D_
-    )
+    params = np.ascontiguousarray(param, dtype=np.float64).reshape(-1)
+    value = _loss_caller(fn, c_input(P, dtype), c_input(Y, dtype), c_input(sw, dtype), params, D_)
     copy_back((D,), (D_,))
     return value

@@ -40,7 +40,8 @@ signature says what it uses and every call site is short:
 - ``spec = (hidden, out_act, loss, loss_param)``: the integer codes of the
   hidden activations (an int64 array, one code per hidden layer, so that one
   compiled specialisation serves every combination), of the output
-  activation and of the loss, and the loss's parameter.
+  activation and of the loss, and the loss's parameters (a float64 array:
+  one value for most losses, the quantiles of ``QUANTILES``).
 - ``opt = (solver, state, t, hyper, alpha)``: the optimizer's code, state,
   step count, hyper-parameter vector and penalty strength.
 

@@ -81,6 +81,11 @@ class StochasticTrainer:
         ``advice(loss_curve, learning_rate_init)``: what the estimator appends
         to the ``ConvergenceWarning`` at ``max_iter``
         (:mod:`skmlp._training.advice`), called only when it is issued.
+    decay_on_plateau : bool
+        Divide the learning rate by 5 at a plateau before stopping, for every
+        solver, with ``learning_rate`` 'constant' or 'adaptive' (see
+        ``_schedule``): the pinball loss's steps do not shrink near its
+        optimum by themselves, so a constant rate leaves the quantiles noisy.
     """
 
     def __init__(
@@ -88,7 +93,7 @@ class StochasticTrainer:
         random_state, tasks, owner, name, score, predict, advice=None, solver, alpha, batch_size,
         shuffle, max_iter, tol, n_iter_no_change, early_stopping, verbose, learning_rate,
         learning_rate_init, power_t, momentum, nesterovs_momentum, beta_1, beta_2, epsilon,
-        l1_ratio, max_grad_norm, warmup_fraction, schedule_adam,
+        l1_ratio, max_grad_norm, warmup_fraction, schedule_adam, decay_on_plateau=False,
     ):  # fmt: skip
         self.params, self.running, self.layout, self.spec = params, running, layout, spec
         self.state = state
@@ -107,6 +112,7 @@ class StochasticTrainer:
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self.l1_ratio, self.max_grad_norm = l1_ratio, max_grad_norm
         self.warmup_fraction, self.schedule_adam = warmup_fraction, schedule_adam
+        self.decay_on_plateau = decay_on_plateau
         self.val = None
         self.progress = None
 
@@ -183,8 +189,12 @@ class StochasticTrainer:
 
         scikit-learn ignores 'invscaling' and 'adaptive' for solver='adam' (a
         constant rate, and 'adaptive' stops like 'constant'); ``schedule_adam=True``
-        applies them, as to every other stochastic solver.
+        applies them, as to every other stochastic solver. With
+        ``decay_on_plateau`` (the pinball loss), 'constant' and 'adaptive'
+        are 'adaptive' for every solver.
         """
+        if self.decay_on_plateau and self.learning_rate in ("constant", "adaptive"):
+            return "adaptive"
         if (
             self.solver == "adam"
             and self.learning_rate in ("invscaling", "adaptive")

@@ -271,8 +271,26 @@ def convert_classifier(scope, operator, container):
 
 
 def convert_regressor(scope, operator, container):
-    """skl2onnx converter of :class:`~skmlp.MLPRegressor`: one ``(N, n_outputs_)`` tensor."""
+    """skl2onnx converter of :class:`~skmlp.MLPRegressor`: one ``(N, n_outputs_)`` tensor.
+
+    A model of several quantiles (``quantile`` a list) outputs them as
+    ``predict`` does, ``(N, n_quantiles)`` or ``(N, n_outputs_,
+    n_quantiles)``: the network's outputs, regrouped per target, through
+    the map that keeps them increasing (the first, then cumulative sums of
+    the softplus of the others; ``skmlp._engine.losses.monotone_quantiles``).
+    """
     g, out = _network_output(scope, operator, container)
+    model = operator.raw_operator
+    taus = model._fitted_quantiles()
+    if taus is not None:
+        k, n_targets = len(taus), model.n_outputs_
+        z = g.op("Reshape", out, g.const([-1, n_targets, k], np.int64))
+        first = g.op("Slice", z, *(g.const([v], np.int64) for v in (0, 1, 2)))
+        rest = g.op("Slice", z, *(g.const([v], np.int64) for v in (1, k, 2)))
+        steps = g.op("Concat", first, HIDDEN_BUILDERS["softplus"](g, rest), axis=2)
+        out = g.op("CumSum", steps, g.const(2, np.int64))
+        if n_targets == 1:
+            out = g.op("Reshape", out, g.const([-1, k], np.int64))
     g.op("Identity", out, output=operator.outputs[0].full_name)
 
 
@@ -297,12 +315,18 @@ def classifier_shapes(operator):
 
 
 def regressor_shapes(operator):
-    """Shape calculator: one ``(N, n_outputs_)`` tensor of the input's type."""
+    """Shape calculator: one tensor of the input's type, of ``predict``'s shape."""
     _check_input(operator)
     n = _first_dimension(operator)
-    operator.outputs[0].type = operator.inputs[0].type.__class__(
-        [n, operator.raw_operator.n_outputs_]
-    )
+    model = operator.raw_operator
+    taus = model._fitted_quantiles()
+    if taus is None:
+        shape = [n, model.n_outputs_]
+    elif model.n_outputs_ == 1:
+        shape = [n, len(taus)]
+    else:
+        shape = [n, model.n_outputs_, len(taus)]
+    operator.outputs[0].type = operator.inputs[0].type.__class__(shape)
 
 
 def register() -> None:
