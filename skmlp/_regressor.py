@@ -76,7 +76,12 @@ or callable, default='squared_error'
         :class:`~sklearn.linear_model.QuantileRegressor`. :meth:`score` stays
         R2, as for scikit-learn's quantile estimators; use
         :func:`~sklearn.metrics.mean_pinball_loss` (or ``scoring`` with early
-        stopping) to measure quantile predictions.
+        stopping) to measure quantile predictions. With the stochastic
+        solvers and ``learning_rate`` 'constant' (the default) or 'adaptive',
+        a plateau of the training loss (or validation score) divides the
+        learning rate by 5 before training stops, for adam too: the steps of
+        the pinball loss do not shrink near its optimum by themselves, and at
+        a constant rate the quantiles would stay noisy.
 
         A strictly increasing list of quantiles (for example ``[0.05, 0.5,
         0.95]``, a 90% prediction interval and the median) trains one network
@@ -84,12 +89,7 @@ or callable, default='squared_error'
         they never cross, by construction (each is the one before plus a
         softplus, so the ordering holds for any input). The loss is the sum
         of their pinball losses, and :meth:`score` the mean of their
-        :func:`~sklearn.metrics.d2_pinball_score`. With the stochastic
-        solvers and ``learning_rate`` 'constant' (the default) or 'adaptive',
-        a plateau of the training loss (or validation score) divides the
-        learning rate by 5 before training stops, for adam too: the steps of
-        the pinball loss do not shrink near its optimum by themselves, and at
-        a constant rate the quantiles would stay noisy. Only used when
+        :func:`~sklearn.metrics.d2_pinball_score`. Only used when
         ``loss='quantile'``.
 
     Attributes
