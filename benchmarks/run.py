@@ -576,11 +576,18 @@ def _blas_kernels():
     return sorted(set(names))
 
 
-def child(workload, lib, quick, reps):
-    """Run one workload for one library in this (fresh) process; print JSON."""
+def child(workloads, lib, quick, reps):
+    """Run workloads (comma-separated) for one library in this (fresh) process; print JSON.
+
+    One workload gives ``{"values": ...}``; several (``--quick`` runs them
+    in one process per library) ``{"values": {workload: ...}}``.
+    """
     _warm_allocator()
     _quiet()
-    values = WORKLOADS[workload](lib, quick, reps)
+    names = workloads.split(",")
+    values = {name: WORKLOADS[name](lib, quick, reps) for name in names}
+    if len(names) == 1:
+        values = values[names[0]]
     print(json.dumps({"values": values, "blas": _blas_kernels()}))
 
 
@@ -628,11 +635,43 @@ def _libraries(args):
 _ONLY_IN = {"torch": ("W1", "W8"), "onnxruntime": ("W4",)}
 
 
-def measure(workload, args):
-    """``--pairs`` rounds of one fresh process per library, alternating."""
+def _libraries_of(workload, args):
     libs = [lib for lib in _libraries(args) if workload in _ONLY_IN.get(lib, (workload,))]
     if workload == "W10":
         libs = [lib for lib in libs if lib in ("skmlp", "baseline")]
+    return libs
+
+
+def measure_quick(workloads, args):
+    """``--quick``: every workload of a library in one process (the suite's smoke test).
+
+    Its sizes are too small for timings to mean anything; one process per
+    library saves a process start per workload. Returns ``{workload: (runs, blas)}``.
+    """
+    libs = {
+        lib: [w for w in workloads if lib in _libraries_of(w, args)] for lib in _libraries(args)
+    }
+    results = {w: ({}, {}) for w in workloads}
+    for lib, names in libs.items():
+        if not names:
+            continue
+        result = _run_child(",".join(names), lib, args)
+        values = result["values"] if len(names) > 1 else {names[0]: result["values"]}
+        for name in names:
+            runs, blas = results[name]
+            runs[result["lib"]] = [values[name]]
+            blas[result["lib"]] = result["blas"]
+    # Each workload's runs in _libraries' order: skmlp's first.
+    order = _libraries(args)
+    return {
+        w: ({lib: runs[lib] for lib in order if lib in runs}, blas)
+        for w, (runs, blas) in results.items()
+    }
+
+
+def measure(workload, args):
+    """``--pairs`` rounds of one fresh process per library, alternating."""
+    libs = _libraries_of(workload, args)
     runs = {lib: [] for lib in libs}
     blas = {}
     for i in range(args.pairs):
@@ -815,11 +854,13 @@ def main(argv=None):
 
     libraries = _libraries(args)
     rows, blas = [], {}
-    for name in args.only.split(","):
+    names = [name.strip() for name in args.only.split(",")]
+    quick = measure_quick(names, args) if args.quick else {}
+    for name in names:
         start = time.perf_counter()
-        runs, kernels = measure(name.strip(), args)
+        runs, kernels = quick[name] if args.quick else measure(name, args)
         blas.update(kernels)
-        new = rows_of(name.strip(), runs)
+        new = rows_of(name, runs)
         rows += new
         for row in new:
             ratios = "  ".join(f"{lib} {_ratio(r)}" for lib, r in row["ratios"].items())
