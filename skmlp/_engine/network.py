@@ -615,6 +615,8 @@ def _kernels(key):
 # (:mod:`skmlp._engine.parallel`): the longest compilations first, so that
 # the last one to start is a short one.
 _FIRST = (BACKPROP, FORWARD, STEP, ACTIVATE_SLOPE, NORM, NORM_BACKWARD, LOSS, DERIVATIVE)
+#: The slots of the hidden activations' kernels (claimed together: :func:`jobs`).
+_HIDDEN_SLOTS = (ACTIVATE, ACTIVATE_SLOPE, DERIVATIVE)
 
 
 def jobs(configurations):
@@ -641,8 +643,13 @@ def jobs(configurations):
                 seen.add((kernel, slot, kernel_dtype))
                 signature = _plugs.signature(slot, kernel_dtype)
                 weight = 2 if slot in _plugs.SKELETONS else 1
-                job = _parallel.Job(kernel, slot, kernel_dtype, signature, weight)
-                (users if _user.is_kernel(kernel) else found).append(job)
+                # A hidden activation's kernels (prediction's and training's)
+                # call the same element functions: one process compiles them.
+                user = _user.is_kernel(kernel)
+                hidden = slot in _HIDDEN_SLOTS and not user
+                affinity = ("hidden", key[0], key[1]) if hidden else None
+                job = _parallel.Job(kernel, slot, kernel_dtype, signature, weight, affinity)
+                (users if user else found).append(job)
     return found + users
 
 

@@ -74,9 +74,12 @@ class Job:
     calls with ``signature`` (a tuple of argument types).
     """
 
-    def __init__(self, kernel, slot, dtype, signature, weight=1):
+    def __init__(self, kernel, slot, dtype, signature, weight=1, affinity=None):
         self.kernel, self.slot, self.dtype, self.signature = kernel, slot, dtype, signature
         self.weight = weight  # its compile time, in units of a small kernel's
+        # Jobs of one affinity are claimed together: kernels that call the same
+        # functions, which a process compiles once for all its kernels.
+        self.affinity = affinity
 
     @property
     def group(self):
@@ -138,11 +141,33 @@ def _claim(directory, number):
 
 
 def _groups(jobs):
-    """``jobs`` grouped by :attr:`Job.group`, in the order of their first job."""
+    """``jobs`` in groups that one process claims, in the order of their first job.
+
+    Jobs of one :attr:`Job.group` (a file of Numba's cache index) or of one
+    :attr:`Job.affinity` are in the same group.
+    """
+    parent = list(range(len(jobs)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = {}
+    for i, job in enumerate(jobs):
+        keys = [("file", job.group)]
+        if job.affinity is not None:
+            keys.append(("affinity", job.affinity))
+        for key in keys:
+            j = first.setdefault(key, i)
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
     groups = {}
-    for job in jobs:
-        groups.setdefault(job.group, []).append(job)
-    return list(groups.values())
+    for i, job in enumerate(jobs):
+        groups.setdefault(root(i), []).append(job)
+    return [groups[number] for number in sorted(groups)]
 
 
 def _work(directory, groups):
