@@ -64,8 +64,10 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
-# sphinx-gallery: examples/ -> auto_examples/, executed at build time.
+# sphinx-gallery: examples/ -> auto_examples/, executed at build time, two
+# at a time (each example is a process of its own, mostly on one core).
 sphinx_gallery_conf = {
+    "parallel": 2,
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": str(HERE / "auto_examples"),
     "filename_pattern": r"/plot_",

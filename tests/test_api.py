@@ -9,6 +9,7 @@ import copy
 import inspect
 import io
 import pickle
+import re
 import warnings
 
 import joblib
@@ -234,7 +235,8 @@ def test_int_hidden_layer_sizes_is_one_hidden_layer(estimator_class):
         dict(max_iter=1, max_fun=1, solver="lbfgs"),
         dict(random_state=np.random.RandomState(0)),
     ],
-    ids=repr,
+    # The same id in every process (pytest-xdist compares them): no addresses.
+    ids=lambda params: re.sub(r" at 0x[0-9A-Fa-f]+", "", repr(params)),
 )
 def test_boundary_parameter_values_are_accepted(estimator_class, params):
     X, y = data_for(estimator_class)

@@ -7,6 +7,7 @@ require (a model stores them by reference).
 import math
 import os
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -282,9 +283,19 @@ def test_a_second_process_loads_the_user_kernels_from_the_cache(tmp_path):
     assert run() == (misses, 0)  # loaded, each of them, and nothing compiled
 
 
-@parametrize_with_checks(
-    [MLPClassifier(activation=swish), MLPRegressor(activation=swish_2, loss=log_cosh)]
-)
+def _with_checks(estimators):
+    """``parametrize_with_checks``, with ids free of the functions' addresses.
+
+    The same ids in every process: pytest-xdist's workers compare them.
+    """
+    mark = parametrize_with_checks(estimators).mark
+    ids = mark.kwargs["ids"]
+    return pytest.mark.parametrize(
+        *mark.args, ids=lambda value: re.sub(r"at0x[0-9A-Fa-f]+", "", ids(value))
+    )
+
+
+@_with_checks([MLPClassifier(activation=swish), MLPRegressor(activation=swish_2, loss=log_cosh)])
 def test_sklearn_compatible_estimator_with_user_functions(estimator, check):
     check(estimator)
 
