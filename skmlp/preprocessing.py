@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
+    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
@@ -33,6 +34,48 @@ from sklearn.utils.validation import (
 __all__ = ["PiecewiseLinearEncoder", "SmoothClipScaler"]
 
 _DTYPES = [None, Options(type, {np.float32, np.float64})]
+
+
+def _weighted_percentiles(X, percentiles, sample_weight):
+    """``np.nanpercentile(X, percentiles, axis=0)`` with each row counted ``sample_weight`` times.
+
+    NumPy's default (linear) method on the data whose row ``i`` is repeated
+    ``sample_weight[i]`` times, extended to real weights: the order
+    statistics of the repeated column are its sorted values, each covering
+    as many positions as its weight, and the percentile interpolates
+    linearly between the two positions around ``(W - 1) * p / 100`` (``W``
+    the weight sum). Integer weights give exactly the repeated data's
+    percentiles, zero weights the percentiles without those rows. NaN values
+    are left out; a column with no weighted value gives NaN.
+    """
+    p = np.asarray(percentiles, dtype=np.float64) / 100
+    out = np.full((p.size, X.shape[1]), np.nan)
+    for j in range(X.shape[1]):
+        x = X[:, j]
+        keep = ~np.isnan(x) & (sample_weight > 0)
+        if not np.any(keep):
+            continue
+        order = np.argsort(x[keep], kind="stable")
+        values, weights = x[keep][order], sample_weight[keep][order]
+        ends = np.cumsum(weights)  # value i covers positions [ends[i-1], ends[i])
+        position = np.maximum(ends[-1] - 1, 0) * p
+        low = np.floor(position)
+        below = _order_statistic(values, ends, low)
+        out[:, j] = below + (position - low) * (_order_statistic(values, ends, low + 1) - below)
+    return out
+
+
+def _check_weights(sample_weight, X):
+    """Validated non-negative sample weights, at least one positive (ValueError otherwise)."""
+    sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+    if not np.any(sample_weight > 0):  # (older scikit-learn lets all-zero weights through)
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
+
+
+def _order_statistic(values, ends, k):
+    """Position ``k`` (0-based) of the sorted ``values`` repeated as far as ``ends``."""
+    return values[np.minimum(np.searchsorted(ends, k, side="right"), values.size - 1)]
 
 
 def _output_dtype(requested, X):
@@ -120,7 +163,7 @@ default=(25.0, 75.0)
         self.copy = copy
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Compute the median and scale of each feature.
 
         Parameters
@@ -130,6 +173,11 @@ default=(25.0, 75.0)
 
         y : None
             Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the median and the quantiles: integer
+            weights give the statistics of the rows repeated that many times,
+            and rows of weight 0 are left out (the range too).
 
         Returns
         -------
@@ -143,10 +191,16 @@ default=(25.0, 75.0)
             )
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
         Xd = X.astype(np.float64, copy=False)
+        percentiles = [q_min, 50.0, q_max]
+        if sample_weight is not None:
+            sample_weight = _check_weights(sample_weight, X)
+            low, center, high = _weighted_percentiles(Xd, percentiles, sample_weight)
+            Xd = Xd[sample_weight > 0]
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             # An all-NaN feature is handled below.
             warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
-            low, center, high = np.nanpercentile(Xd, [q_min, 50.0, q_max], axis=0)
+            if sample_weight is None:
+                low, center, high = np.nanpercentile(Xd, percentiles, axis=0)
             half_range = (np.nanmax(Xd, axis=0) - np.nanmin(Xd, axis=0)) / 2
         scale = high - low
         scale = np.where(scale > 0, scale, half_range)
@@ -318,7 +372,7 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Compute the bin edges of each feature.
 
         Parameters
@@ -329,21 +383,36 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
         y : None
             Ignored.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the quantiles: integer weights give the
+            edges of the rows repeated that many times, and rows of weight 0
+            are left out (of the minimum and maximum too). With a subsample,
+            the rows are drawn as without weights and keep theirs.
+
         Returns
         -------
         self : object
             Fitted encoder.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        if sample_weight is not None:
+            sample_weight = _check_weights(sample_weight, X)
         if self.subsample is not None and X.shape[0] > self.subsample:
             rows = check_random_state(self.random_state).choice(
                 X.shape[0], self.subsample, replace=False
             )
             X = X[rows]
+            sample_weight = None if sample_weight is None else sample_weight[rows]
         Xd = X.astype(np.float64, copy=False)
         if self.strategy == "quantile":
-            edges = np.quantile(Xd, np.linspace(0, 1, self.n_bins + 1), axis=0).T
+            if sample_weight is None:
+                edges = np.quantile(Xd, np.linspace(0, 1, self.n_bins + 1), axis=0).T
+            else:
+                percentiles = np.linspace(0, 100, self.n_bins + 1)
+                edges = _weighted_percentiles(Xd, percentiles, sample_weight).T
         else:
+            if sample_weight is not None:
+                Xd = Xd[sample_weight > 0]
             low, high = Xd.min(axis=0), Xd.max(axis=0)
             edges = np.linspace(low, high, self.n_bins + 1).T
         bin_edges = np.empty(X.shape[1], dtype=object)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import RobustScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -201,3 +202,71 @@ def test_piecewise_linear_rejects_nan_with_a_clear_error():
     X[3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         PiecewiseLinearEncoder().fit(X)
+
+
+# ----------------------------------------------------------------------
+# Sample weights: integer weights are repeated rows, zero weights no rows
+
+
+def _weighted_data(seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((80, 3)) * [1.0, 5.0, 0.1] + [0.0, 2.0, -1.0]
+    weights = rng.randint(0, 4, size=80).astype(float)
+    return X, weights
+
+
+def test_weighted_percentiles_are_those_of_repeated_rows():
+    from skmlp.preprocessing import _weighted_percentiles
+
+    X, weights = _weighted_data()
+    X[[3, 7], 1] = np.nan
+    repeated = np.repeat(X, weights.astype(int), axis=0)
+    percentiles = [0, 5, 25, 50, 62.5, 75, 95, 100]
+    expected = np.nanpercentile(repeated, percentiles, axis=0)
+    assert_allclose(_weighted_percentiles(X, percentiles, weights), expected, rtol=1e-14)
+    # Real weights interpolate between the integer cases.
+    halves = _weighted_percentiles(X, [50], weights + 0.5)
+    assert np.all(np.isfinite(halves))
+    # A column whose weighted values are all NaN gives NaN.
+    X[:, 2] = np.where(weights > 0, np.nan, 1.0)
+    assert np.isnan(_weighted_percentiles(X, [50], weights)[0, 2])
+
+
+def test_smooth_clip_sample_weight_is_repetition():
+    X, weights = _weighted_data(1)
+    weighted = SmoothClipScaler().fit(X, sample_weight=weights)
+    repeated = SmoothClipScaler().fit(np.repeat(X, weights.astype(int), axis=0))
+    assert_allclose(weighted.center_, repeated.center_, rtol=1e-14)
+    assert_allclose(weighted.scale_, repeated.scale_, rtol=1e-14)
+    unweighted = SmoothClipScaler().fit(X)
+    assert not np.allclose(weighted.center_, unweighted.center_)
+    # Unit weights are no weights.
+    ones = SmoothClipScaler().fit(X, sample_weight=np.ones(len(X)))
+    assert_allclose(ones.center_, unweighted.center_, rtol=1e-14)
+    assert_allclose(ones.scale_, unweighted.scale_, rtol=1e-14)
+
+
+@pytest.mark.parametrize("strategy", ["quantile", "uniform"])
+def test_piecewise_linear_sample_weight_is_repetition(strategy):
+    X, weights = _weighted_data(2)
+    encoder = PiecewiseLinearEncoder(n_bins=6, strategy=strategy)
+    weighted = clone(encoder).fit(X, sample_weight=weights)
+    repeated = clone(encoder).fit(np.repeat(X, weights.astype(int), axis=0))
+    for a, b in zip(weighted.bin_edges_, repeated.bin_edges_):
+        assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+    unweighted = clone(encoder).fit(X)
+    assert any(
+        a.shape != b.shape or not np.allclose(a, b)
+        for a, b in zip(weighted.bin_edges_, unweighted.bin_edges_)
+    )
+
+
+def test_sample_weight_errors():
+    X, _ = _weighted_data()
+    for transformer in (PiecewiseLinearEncoder(), SmoothClipScaler()):
+        with pytest.raises(ValueError, match="non-zero"):
+            transformer.fit(X, sample_weight=np.zeros(len(X)))
+    with pytest.raises(ValueError, match="(?i)negative"):
+        SmoothClipScaler().fit(X, sample_weight=-np.ones(len(X)))
+    with pytest.raises(ValueError):
+        SmoothClipScaler().fit(X, sample_weight=np.ones(3))
